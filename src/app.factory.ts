@@ -1,0 +1,21 @@
+import { LoggerService } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { NestExpressApplication } from '@nestjs/platform-express';
+import { AppModule } from './app.module';
+import { parseForm } from './common/params';
+
+/**
+ * Builds the application exactly as `npm start` runs it; the e2e tests call this too, so they
+ * test the same parsers and settings. Nest's own body parser is off: `RequestMiddleware` reads
+ * bodies with oncepay's one parameter parser, and the query string goes through it as well.
+ */
+export async function createApp(databaseUrl: string, logger?: LoggerService | false): Promise<NestExpressApplication> {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ databaseUrl }), {
+    bodyParser: false,
+    logger: logger ?? false,
+  });
+  app.set('query parser', (query: string) => parseForm(query));
+  app.disable('x-powered-by');
+  app.disable('etag');
+  return app;
+}

@@ -1,0 +1,56 @@
+import { ClsPluginTransactional } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
+import { ConfigModule } from '@nestjs/config';
+import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
+import { ClsModule } from 'nestjs-cls';
+import { ChargesModule } from './charges/charges.module';
+import { validateConfig } from './common/config';
+import { ErrorFilter } from './common/error.filter';
+import { RequestMiddleware } from './common/request.middleware';
+import { createValidationPipe } from './common/validation';
+import { CustomersModule } from './customers/customers.module';
+import { DatabaseModule } from './database/database.module';
+import { HealthModule } from './health/health.module';
+
+export interface AppOptions {
+  /** The PostgreSQL URL, already resolved: `DATABASE_URL`, or the embedded server's. */
+  databaseUrl: string;
+}
+
+@Module({})
+export class AppModule implements NestModule {
+  static forRoot(options: AppOptions): DynamicModule {
+    return {
+      module: AppModule,
+      imports: [
+        ConfigModule.forRoot({ isGlobal: true, ignoreEnvFile: true, validate: validateConfig }),
+        DatabaseModule.forRoot(options.databaseUrl),
+        // Request-scoped storage for the current transaction: services read `txHost.tx` and so
+        // run inside whatever transaction the request opened, without passing a manager around.
+        ClsModule.forRoot({
+          global: true,
+          middleware: { mount: true },
+          plugins: [
+            new ClsPluginTransactional({
+              imports: [TypeOrmModule],
+              adapter: new TransactionalAdapterTypeOrm({ dataSourceToken: getDataSourceToken() }),
+            }),
+          ],
+        }),
+        HealthModule,
+        CustomersModule,
+        ChargesModule,
+      ],
+      providers: [
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_PIPE, useFactory: createValidationPipe },
+      ],
+    };
+  }
+
+  configure(consumer: MiddlewareConsumer): void {
+    consumer.apply(RequestMiddleware).forRoutes('*');
+  }
+}

@@ -1,0 +1,67 @@
+import { Column, Entity, PrimaryColumn } from 'typeorm';
+import type { Metadata } from '../common/metadata';
+import type { CardDetails } from './test-sources';
+
+export type ChargeStatus = 'succeeded' | 'failed';
+
+/** A charge row. The table comes from `migrations/`; this class only maps it. */
+@Entity('charges')
+export class Charge {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  /** The owning account; every query filters on it, so another account's id is not found. */
+  @Column({ type: 'text' })
+  account!: string;
+
+  /** Insertion order for stable lists; see `Customer.seq`. */
+  @Column({ type: 'bigint', insert: false, update: false })
+  seq!: string;
+
+  @Column({ type: 'integer' })
+  amount!: number;
+
+  @Column({ type: 'integer', name: 'amount_captured' })
+  amountCaptured!: number;
+
+  @Column({ type: 'integer', name: 'amount_refunded' })
+  amountRefunded!: number;
+
+  @Column({ type: 'text' })
+  currency!: string;
+
+  /** The customer's id, kept as Stripe keeps it even after the customer is deleted. */
+  @Column({ type: 'text', nullable: true })
+  customer!: string | null;
+
+  @Column({ type: 'text', nullable: true })
+  description!: string | null;
+
+  @Column({ type: 'text', name: 'receipt_email', nullable: true })
+  receiptEmail!: string | null;
+
+  @Column({ type: 'jsonb' })
+  metadata!: Metadata;
+
+  @Column({ type: 'text' })
+  status!: ChargeStatus;
+
+  @Column({ type: 'boolean' })
+  captured!: boolean;
+
+  @Column({ type: 'text', name: 'failure_code', nullable: true })
+  failureCode!: string | null;
+
+  @Column({ type: 'text', name: 'failure_message', nullable: true })
+  failureMessage!: string | null;
+
+  @Column({ type: 'text', name: 'decline_code', nullable: true })
+  declineCode!: string | null;
+
+  /** The card the charge was made on: brand, last four digits, expiry, funding. */
+  @Column({ type: 'jsonb' })
+  card!: CardDetails;
+
+  @Column({ type: 'timestamptz' })
+  created!: Date;
+}

@@ -1,0 +1,102 @@
+import type Stripe from 'stripe';
+import { Customer } from '../customers/customer.entity';
+import { customerView, unixSeconds } from '../customers/customer.view';
+import { Charge } from './charge.entity';
+
+/** What `expand[]` may name on a charge. */
+export const CHARGE_EXPANDABLE = ['customer'] as const;
+
+function outcome(charge: Charge): Stripe.Charge.Outcome {
+  const declined = charge.status === 'failed';
+  return {
+    advice_code: null,
+    network_advice_code: null,
+    network_decline_code: null,
+    network_status: declined ? 'declined_by_network' : 'approved_by_network',
+    reason: charge.declineCode,
+    risk_level: 'normal',
+    risk_score: 20,
+    seller_message: declined ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
+    type: declined ? 'issuer_declined' : 'authorized',
+  };
+}
+
+/**
+ * A charge as Stripe's API returns it, with `customer` as an id or, when expanded, the customer
+ * object. Fields oncepay does not model (transfers, disputes, fees) carry Stripe's values for a
+ * plain card charge.
+ */
+export function chargeView(charge: Charge, expandedCustomer?: Customer | null): Stripe.Charge {
+  const { card } = charge;
+  const sourceId = `card_${charge.id.slice(3)}`;
+  return {
+    id: charge.id,
+    object: 'charge',
+    amount: charge.amount,
+    amount_captured: charge.amountCaptured,
+    amount_refunded: charge.amountRefunded,
+    application: null,
+    application_fee: null,
+    application_fee_amount: null,
+    balance_transaction: charge.status === 'succeeded' ? `txn_${charge.id.slice(3)}` : null,
+    billing_details: { address: null, email: null, name: null, phone: null, tax_id: null },
+    calculated_statement_descriptor: 'ONCEPAY',
+    captured: charge.captured,
+    created: unixSeconds(charge.created),
+    currency: charge.currency,
+    customer: expandedCustomer ? customerView(expandedCustomer) : charge.customer,
+    description: charge.description,
+    disputed: false,
+    failure_balance_transaction: null,
+    failure_code: charge.failureCode,
+    failure_message: charge.failureMessage,
+    fraud_details: {},
+    livemode: false,
+    metadata: charge.metadata,
+    on_behalf_of: null,
+    outcome: outcome(charge),
+    paid: charge.status === 'succeeded',
+    payment_intent: null,
+    payment_method: sourceId,
+    payment_method_details: {
+      type: 'card',
+      card: {
+        brand: card.brand,
+        checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
+        country: card.country,
+        exp_month: card.exp_month,
+        exp_year: card.exp_year,
+        fingerprint: null,
+        funding: card.funding,
+        last4: card.last4,
+        network: card.brand,
+        three_d_secure: null,
+        wallet: null,
+      } as Stripe.Charge.PaymentMethodDetails.Card,
+    },
+    receipt_email: charge.receiptEmail,
+    receipt_number: null,
+    receipt_url: null,
+    refunded: false,
+    review: null,
+    shipping: null,
+    source: {
+      id: sourceId,
+      object: 'card',
+      brand: card.brand,
+      country: card.country,
+      exp_month: card.exp_month,
+      exp_year: card.exp_year,
+      funding: card.funding,
+      last4: card.last4,
+      customer: charge.customer,
+      metadata: {},
+    } as Stripe.Card,
+    source_transfer: null,
+    statement_descriptor: null,
+    statement_descriptor_suffix: null,
+    status: charge.status,
+    transfer_data: null,
+    transfer_group: null,
+  };
+}

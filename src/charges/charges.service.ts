@@ -1,0 +1,136 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { CardError, InvalidRequestError, ResourceMissingError } from '../common/errors';
+import { isIdOf, newId } from '../common/ids';
+import { listPage } from '../common/list';
+import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
+import { Customer } from '../customers/customer.entity';
+import { CustomersService } from '../customers/customers.service';
+import { Charge } from './charge.entity';
+import { CaptureChargeDto } from './dto/capture-charge.dto';
+import { CreateChargeDto } from './dto/create-charge.dto';
+import { ListChargesDto } from './dto/list-charges.dto';
+import { UpdateChargeDto } from './dto/update-charge.dto';
+import { CURRENCY_MINIMUMS, DEFAULT_CUSTOMER_SOURCE, TEST_SOURCES } from './test-sources';
+
+@Injectable()
+export class ChargesService {
+  /** See `CustomersService`: `txHost.tx` is the current request's transaction, if any. */
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly customers: CustomersService,
+  ) {}
+
+  private get repo() {
+    return this.txHost.tx.getRepository(Charge);
+  }
+
+  /**
+   * Creates a charge. A declined card is an outcome, not a refusal: the failed charge is stored
+   * first, and the 402 that follows names it, as Stripe's does. Everything that is a refusal (bad
+   * amount, no source, unknown customer) is thrown before anything is written.
+   */
+  async create(account: string, dto: CreateChargeDto): Promise<{ charge: Charge; customer: Customer | null }> {
+    const minimum = CURRENCY_MINIMUMS.get(dto.currency)!;
+    if (dto.amount < minimum) {
+      throw new InvalidRequestError(`Amount must be at least ${minimum} ${dto.currency} in the smallest currency unit.`, {
+        code: 'amount_too_small',
+        param: 'amount',
+      });
+    }
+    if (dto.source === undefined && dto.customer === undefined) {
+      throw new InvalidRequestError('Must provide source or customer.', { code: 'parameter_missing', param: 'source' });
+    }
+    const customer = dto.customer !== undefined ? await this.customers.retrieve(account, dto.customer, 'customer') : null;
+    const sourceName = dto.source ?? DEFAULT_CUSTOMER_SOURCE;
+    const source = TEST_SOURCES.get(sourceName);
+    if (!source) {
+      throw new InvalidRequestError(`No such token: '${sourceName}'. Use a test token such as tok_visa.`, {
+        code: 'resource_missing',
+        param: 'source',
+      });
+    }
+
+    const captured = dto.capture ?? true;
+    const { decline } = source;
+    const charge = this.repo.create({
+      id: newId('ch'),
+      account,
+      amount: dto.amount,
+      amountCaptured: !decline && captured ? dto.amount : 0,
+      amountRefunded: 0,
+      currency: dto.currency,
+      customer: customer?.id ?? null,
+      description: dto.description ?? null,
+      receiptEmail: dto.receipt_email ?? null,
+      metadata: newMetadata(dto.metadata),
+      status: decline ? 'failed' : 'succeeded',
+      captured: !decline && captured,
+      failureCode: decline?.code ?? null,
+      failureMessage: decline?.message ?? null,
+      declineCode: decline?.decline_code ?? null,
+      card: source.card,
+      created: new Date(),
+    });
+    await this.repo.insert(charge);
+    if (decline) {
+      throw new CardError(decline.message, { code: decline.code, decline_code: decline.decline_code, charge: charge.id });
+    }
+    return { charge, customer };
+  }
+
+  /** Finds a charge of this account; any other id, including another account's, is a 404. */
+  async retrieve(account: string, id: string): Promise<Charge> {
+    const charge = isIdOf('ch', id) ? await this.repo.findOneBy({ id, account }) : null;
+    if (!charge) throw new ResourceMissingError('charge', id);
+    return charge;
+  }
+
+  async update(account: string, id: string, dto: UpdateChargeDto): Promise<Charge> {
+    const charge = await this.retrieve(account, id);
+    if (dto.description !== undefined) charge.description = dto.description;
+    charge.metadata = checkMetadataSize(mergeMetadata(charge.metadata, dto.metadata));
+    await this.repo.update({ id, account }, { description: charge.description, metadata: charge.metadata });
+    return charge;
+  }
+
+  /**
+   * Captures an uncaptured charge, all of it or `amount` of it; as in Stripe, the part not
+   * captured is refunded. The conditional UPDATE makes a concurrent second capture find no row
+   * to change rather than capture twice.
+   */
+  async capture(account: string, id: string, dto: CaptureChargeDto): Promise<Charge> {
+    const charge = await this.retrieve(account, id);
+    if (charge.status === 'failed') {
+      throw new InvalidRequestError(`Charge ${id} has failed and cannot be captured.`, { code: 'charge_not_capturable' });
+    }
+    const amount = dto.amount ?? charge.amount;
+    if (amount > charge.amount) {
+      throw new InvalidRequestError(`Amount to capture (${amount}) is more than the charge's ${charge.amount}.`, {
+        code: 'amount_too_large',
+        param: 'amount',
+      });
+    }
+    const result = await this.repo.update(
+      { id, account, captured: false },
+      { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount },
+    );
+    if (result.affected !== 1) {
+      throw new InvalidRequestError(`Charge ${id} has already been captured.`, { code: 'charge_already_captured' });
+    }
+    return Object.assign(charge, { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount });
+  }
+
+  list(account: string, params: ListChargesDto) {
+    const filter = params.customer !== undefined ? { account, customer: params.customer } : { account };
+    return listPage(this.repo, filter, params, 'charge');
+  }
+
+  /** The customers named by these charges, for `expand[]=customer` / `data.customer`. */
+  async customersOf(account: string, charges: Charge[]): Promise<Map<string, Customer>> {
+    const ids = [...new Set(charges.map((c) => c.customer).filter((id): id is string => id !== null))];
+    const found = ids.length > 0 ? await this.txHost.tx.getRepository(Customer).findBy(ids.map((id) => ({ id, account }))) : [];
+    return new Map(found.map((c) => [c.id, c]));
+  }
+}

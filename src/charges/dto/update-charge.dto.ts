@@ -1,0 +1,19 @@
+import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsMetadata } from '../../common/metadata';
+import type { Param } from '../../common/params';
+import { EmptyToNull, MAX_TEXT_LENGTH } from '../../common/validation';
+import { RetrieveChargeDto } from './retrieve-charge.dto';
+
+/** The parameters of `POST /v1/charges/:id`: only the descriptive fields can change. */
+export class UpdateChargeDto extends RetrieveChargeDto {
+  @IsOptional()
+  @EmptyToNull()
+  @IsString()
+  @MaxLength(MAX_TEXT_LENGTH)
+  description?: string | null;
+
+  @IsOptional()
+  @IsMetadata()
+  metadata?: Param;
+
+}

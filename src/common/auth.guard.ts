@@ -1,0 +1,52 @@
+import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
+import type { Request } from 'express';
+import { AuthenticationError } from './errors';
+import { accountIdForKey } from './ids';
+import { getContext } from './request-context';
+
+/** A test secret key as Stripe issues them: `sk_test_` and then letters, digits or underscores. */
+const API_KEY_PATTERN = /^sk_test_[0-9A-Za-z_]{1,200}$/;
+
+/** Shows the start of a key in an error message, as Stripe does, without revealing the key. */
+function redact(key: string): string {
+  return `${key.slice(0, 8)}${'*'.repeat(Math.max(0, Math.min(key.length - 12, 16)))}${key.slice(-4)}`;
+}
+
+/** Reads the key from `Authorization: Bearer <key>` or HTTP Basic with the key as user name. */
+export function apiKeyFrom(header: string | undefined): string {
+  if (!header) {
+    throw new AuthenticationError(
+      'You did not provide an API key. Provide it in the Authorization header, e.g. "Authorization: Bearer sk_test_…".',
+    );
+  }
+  const [scheme, credentials = ''] = header.trim().split(/\s+/, 2);
+  let key: string;
+  if (/^bearer$/i.test(scheme)) {
+    key = credentials;
+  } else if (/^basic$/i.test(scheme)) {
+    key = Buffer.from(credentials, 'base64').toString('utf8').split(':')[0];
+  } else {
+    throw new AuthenticationError('Invalid Authorization header: use "Bearer <key>" or HTTP Basic with the key as user name.');
+  }
+  if (!API_KEY_PATTERN.test(key)) {
+    throw new AuthenticationError(`Invalid API Key provided: ${redact(key)}. oncepay accepts test keys of the form sk_test_….`);
+  }
+  return key;
+}
+
+/** Authenticates every route it guards and records the caller's account on the request. */
+@Injectable()
+export class AuthGuard implements CanActivate {
+  canActivate(context: ExecutionContext): boolean {
+    const req = context.switchToHttp().getRequest<Request>();
+    getContext(req).account = accountIdForKey(apiKeyFrom(req.headers.authorization));
+    return true;
+  }
+}
+
+/** The caller's account in a controller: `@Account() account: string`. */
+export const Account = createParamDecorator((_data: unknown, ctx: ExecutionContext): string => {
+  const account = getContext(ctx.switchToHttp().getRequest<Request>()).account;
+  if (!account) throw new Error('@Account() used on a route without AuthGuard');
+  return account;
+});

@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import {
+  ApiError,
+  DatabaseUnavailableError,
+  InternalApiError,
+  InvalidRequestError,
+} from './errors';
+
+/**
+ * PostgreSQL and driver error codes that mean "the database is not there right now", not "this
+ * query is wrong": connection refused or reset, the server shutting down or starting up
+ * (SQLSTATE class 57P), and connection failures (class 08).
+ */
+const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
+
+export function isDatabaseDown(error: unknown): boolean {
+  if (!(error instanceof Error)) return false;
+  const code = String((error as { code?: unknown }).code ?? (error as { driverError?: { code?: unknown } }).driverError?.code ?? '');
+  return DATABASE_DOWN_CODES.has(code) || code.startsWith('08') || DATABASE_DOWN_MESSAGES.some((re) => re.test(error.message));
+}
+
+/**
+ * Turns every error into an `ApiError`: oncepay's own pass through as they are; Nest's and
+ * Express's HTTP errors (unknown route, body too large) keep their status; an unavailable
+ * database is a 503; anything else is logged here in full and answered as a bare 500, so that no
+ * stack trace, SQL or internal name ever reaches a client.
+ */
+export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>, logger: Logger): ApiError {
+  if (error instanceof ApiError) return error;
+  if (error instanceof HttpException) {
+    const status = error.getStatus();
+    if (status === 404) {
+      return new InvalidRequestError(`Unrecognized request URL (${req.method}: ${req.path}).`, {}, 404);
+    }
+    if (status < 500) return new InvalidRequestError(error.message, {}, status);
+  }
+  const httpError = error as { status?: number; type?: string; expose?: boolean };
+  if (httpError?.type === 'entity.too.large') {
+    return new InvalidRequestError('The request body is larger than 1 MB.', {}, 413);
+  }
+  if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
+    return new InvalidRequestError('The request body could not be read.', {}, httpError.status);
+  }
+  if (isDatabaseDown(error)) {
+    logger.warn(`database unavailable: ${(error as Error).message}`);
+    return new DatabaseUnavailableError();
+  }
+  logger.error(error instanceof Error ? (error.stack ?? error.message) : String(error));
+  return new InternalApiError();
+}
+
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const http = host.switchToHttp();
+    const req = http.getRequest<Request>();
+    const res = http.getResponse<Response>();
+    const error = toApiError(exception, req, this.logger);
+    if (res.headersSent) {
+      res.end();
+      return;
+    }
+    res.status(error.status).set(error.headers).json(error.toEnvelope());
+  }
+}

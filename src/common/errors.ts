@@ -1,0 +1,107 @@
+/**
+ * oncepay's one error envelope, modelled on stripe-node's `Error.ts`: a base class that carries
+ * everything the wire format needs, and a subclass per kind of error. Every error a client can
+ * see is one of these; the exception filter turns anything else into an `ApiError` without
+ * leaking its message.
+ */
+export type ErrorType = 'invalid_request_error' | 'card_error' | 'idempotency_error' | 'api_error';
+
+export interface ErrorDetails {
+  code?: string;
+  param?: string;
+  decline_code?: string;
+  charge?: string;
+}
+
+export interface ErrorEnvelope {
+  error: { type: ErrorType; message: string; doc_url?: string } & ErrorDetails;
+}
+
+/** Where the error codes are explained; Stripe's own pages describe the same codes. */
+const DOC_URL = 'https://stripe.com/docs/error-codes';
+
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: ErrorType,
+    message: string,
+    readonly details: ErrorDetails = {},
+    /** Headers the answer must carry, such as `Stripe-Should-Retry`. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+
+  toEnvelope(): ErrorEnvelope {
+    const { code, param, decline_code, charge } = this.details;
+    return {
+      error: {
+        type: this.type,
+        message: this.message,
+        ...(code && { code, doc_url: `${DOC_URL}#${code.replace(/_/g, '-')}` }),
+        ...(param !== undefined && { param }),
+        ...(decline_code && { decline_code }),
+        ...(charge && { charge }),
+      },
+    };
+  }
+}
+
+/** A request the server refuses to act on: a bad parameter, a bad body, an impossible state. */
+export class InvalidRequestError extends ApiError {
+  constructor(message: string, details: ErrorDetails = {}, status = 400) {
+    super(status, 'invalid_request_error', message, details);
+  }
+}
+
+/** The API key is missing or malformed. Stripe answers these as `invalid_request_error` too. */
+export class AuthenticationError extends ApiError {
+  constructor(message: string) {
+    super(401, 'invalid_request_error', message);
+  }
+}
+
+/** The named object does not exist in the caller's account (or exists only in another one). */
+export class ResourceMissingError extends ApiError {
+  constructor(kind: string, id: string, param?: string) {
+    super(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
+  }
+}
+
+/** The card was declined; `charge` names the failed charge that was stored. */
+export class CardError extends ApiError {
+  constructor(message: string, details: ErrorDetails) {
+    super(402, 'card_error', message, details);
+  }
+}
+
+/** An `Idempotency-Key` conflict: reused with other parameters, or still in use. */
+export class IdempotencyError extends ApiError {
+  constructor(status: number, code: string, message: string, headers: Record<string, string>) {
+    super(status, 'idempotency_error', message, { code }, headers);
+  }
+}
+
+/** Too many requests; clients should back off and retry. */
+export class RateLimitError extends ApiError {
+  constructor(message: string) {
+    super(429, 'invalid_request_error', message, { code: 'rate_limit' }, { 'Stripe-Should-Retry': 'true' });
+  }
+}
+
+/** Something went wrong on oncepay's side. The message never says what, to leak nothing. */
+export class InternalApiError extends ApiError {
+  constructor(message = 'An unexpected error occurred on the server. It has been logged; retrying may succeed.') {
+    super(500, 'api_error', message);
+  }
+}
+
+/** The database does not answer; the request changed nothing and may be retried. */
+export class DatabaseUnavailableError extends ApiError {
+  constructor() {
+    super(503, 'api_error', 'The database is unavailable. Nothing was changed; retry in a moment.', {}, {
+      'Stripe-Should-Retry': 'true',
+      'Retry-After': '1',
+    });
+  }
+}

@@ -1,0 +1,75 @@
+import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import type { ObjectLiteral, Repository } from 'typeorm';
+import { InvalidRequestError } from './errors';
+import { ToInteger } from './validation';
+
+/** Page size when the client does not ask for one, and the largest it may ask for (Stripe's). */
+export const DEFAULT_LIST_LIMIT = 10;
+export const MAX_LIST_LIMIT = 100;
+
+/** The parameters every list endpoint takes; list DTOs extend this with their filters. */
+export class ListParamsDto {
+  @IsOptional()
+  @ToInteger()
+  @IsInt({ message: 'Invalid integer: limit must be a whole number from 1 to 100.' })
+  @Min(1, { message: 'Invalid limit: must be at least 1.' })
+  @Max(MAX_LIST_LIMIT, { message: `Invalid limit: must be at most ${MAX_LIST_LIMIT}.` })
+  limit?: number;
+
+  @IsOptional()
+  @IsString()
+  starting_after?: string;
+
+  @IsOptional()
+  @IsString()
+  ending_before?: string;
+}
+
+export interface ListEnvelope<T> {
+  object: 'list';
+  url: string;
+  has_more: boolean;
+  data: T[];
+}
+
+/** Rows that can be listed: scoped to an account, ordered by their identity `seq`. */
+type Listable = ObjectLiteral & { id: string; account: string; seq: string };
+
+/**
+ * One page of an account's objects, newest first, as Stripe pages them: `starting_after` walks
+ * towards older objects, `ending_before` towards newer ones, and `has_more` says whether another
+ * page lies in that direction. One extra row is fetched to learn `has_more` without a count.
+ */
+export async function listPage<T extends Listable>(
+  repo: Repository<T>,
+  filter: Partial<Record<keyof T, unknown>> & { account: string },
+  params: ListParamsDto,
+  kind: string,
+): Promise<{ rows: T[]; hasMore: boolean }> {
+  if (params.starting_after !== undefined && params.ending_before !== undefined) {
+    throw new InvalidRequestError('You may only specify one of starting_after and ending_before.', { param: 'ending_before' });
+  }
+  const limit = params.limit ?? DEFAULT_LIST_LIMIT;
+  const query = repo.createQueryBuilder('o').where(filter);
+  const cursorParam = params.starting_after !== undefined ? 'starting_after' : params.ending_before !== undefined ? 'ending_before' : undefined;
+  const backwards = cursorParam === 'ending_before';
+  if (cursorParam) {
+    const cursorId = params[cursorParam]!;
+    const cursor = await repo.findOne({ where: { id: cursorId, account: filter.account } as never, select: { seq: true } as never });
+    if (!cursor) {
+      throw new InvalidRequestError(`No such ${kind}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
+    }
+    query.andWhere(backwards ? 'o.seq > :seq' : 'o.seq < :seq', { seq: cursor.seq });
+  }
+  const rows = await query
+    .orderBy('o.seq', backwards ? 'ASC' : 'DESC')
+    .limit(limit + 1)
+    .getMany();
+  const hasMore = rows.length > limit;
+  const page = rows.slice(0, limit);
+  return { rows: backwards ? page.reverse() : page, hasMore };
+}
+
+export function listEnvelope<T>(url: string, data: T[], hasMore: boolean): ListEnvelope<T> {
+  return { object: 'list', url, has_more: hasMore, data };
+}

@@ -1,0 +1,121 @@
+import * as qs from 'qs';
+import { InvalidRequestError } from './errors';
+
+/**
+ * The one parameter parser. Stripe's API takes form bodies with bracket notation
+ * (`metadata[order]=42`, `expand[]=customer`), query strings in the same notation, and JSON; all
+ * three become the same `Params` here, so that validation and the idempotency fingerprint see one
+ * request however it was encoded. A form can only carry strings, so JSON scalars become the
+ * strings a form would have sent: `{"amount": 2000}` and `amount=2000` are the same request.
+ */
+export type Param = string | Param[] | { [key: string]: Param };
+export type Params = { [key: string]: Param };
+
+/** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
+export const MAX_PARAM_DEPTH = 5;
+/** Most parameters in one request; past it the request is refused, never silently cut. */
+export const MAX_PARAMS = 10_000;
+/** Most elements in one array parameter (`expand[]`). */
+export const MAX_ARRAY_LENGTH = 100;
+/** Largest request body accepted, in bytes; a larger one is a 413. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const QS_OPTIONS: qs.IParseOptions = {
+  depth: MAX_PARAM_DEPTH,
+  arrayLimit: MAX_ARRAY_LENGTH,
+  parameterLimit: MAX_PARAMS,
+  throwOnLimitExceeded: true,
+  strictDepth: true,
+  // Null-prototype objects, so that a parameter named `toString` is kept rather than dropped.
+  plainObjects: true,
+};
+
+function paramPath(parent: string, key: string | number): string {
+  return parent === '' ? String(key) : `${parent}[${key}]`;
+}
+
+/**
+ * Checks and copies a parsed value into `Params`. Refuses what PostgreSQL or JavaScript would
+ * choke on later — NUL characters (PostgreSQL text cannot hold them) and `__proto__` keys — with a
+ * 400 naming the parameter, so that no input can reach the database and turn into a 500.
+ */
+function normalize(value: unknown, path: string, depth: number): Param {
+  if (depth > MAX_PARAM_DEPTH) {
+    throw new InvalidRequestError(`Parameter nested too deeply: ${path}`, { param: path });
+  }
+  if (value === null) return '';
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value === 'string') {
+    if (value.includes('\0')) {
+      throw new InvalidRequestError(`Invalid string in ${path}: NUL characters are not allowed.`, { param: path });
+    }
+    return value;
+  }
+  if (Array.isArray(value)) {
+    if (value.length > MAX_ARRAY_LENGTH) {
+      throw new InvalidRequestError(`Too many elements in ${path}: at most ${MAX_ARRAY_LENGTH}.`, { param: path });
+    }
+    return value.map((item, i) => normalize(item, paramPath(path, i), depth + 1));
+  }
+  if (typeof value === 'object') {
+    // Object.entries over an object from JSON.parse or qs yields only own data properties;
+    // Object.fromEntries defines them as own properties too, so no key can reach a prototype.
+    return Object.fromEntries(
+      Object.entries(value as Record<string, unknown>).map(([key, item]) => {
+        const itemPath = paramPath(path, key);
+        if (key === '__proto__' || key.includes('\0')) {
+          throw new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key)}`, { param: itemPath });
+        }
+        return [key, normalize(item, itemPath, depth + 1)];
+      }),
+    );
+  }
+  throw new InvalidRequestError(`Invalid value for ${path || 'the request body'}.`, { param: path || undefined });
+}
+
+function toParams(value: unknown): Params {
+  const params = normalize(value, '', 0);
+  if (typeof params !== 'object' || Array.isArray(params)) {
+    throw new InvalidRequestError('The request body must be an object of parameters.');
+  }
+  return params;
+}
+
+/** Parses a query string or a form body in bracket notation. */
+export function parseForm(text: string): Params {
+  let parsed: unknown;
+  try {
+    parsed = qs.parse(text, QS_OPTIONS);
+  } catch (error) {
+    // qs throws a RangeError when a limit is exceeded (too many parameters, too deep).
+    throw new InvalidRequestError(`The parameters could not be parsed: ${(error as Error).message}`);
+  }
+  return toParams(parsed);
+}
+
+/** Parses a JSON body into the same `Params` the equivalent form body would give. */
+export function parseJson(text: string): Params {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    throw new InvalidRequestError('The request body is not valid JSON.');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new InvalidRequestError('The JSON body must be an object of parameters.');
+  }
+  return toParams(parsed);
+}
+
+/** Parses a request body by its media type; an empty body is no parameters. */
+export function parseBody(contentType: string | undefined, text: string): Params {
+  if (text.length === 0) return {};
+  const mediaType = (contentType ?? '').split(';')[0].trim().toLowerCase();
+  if (mediaType === 'application/json') return parseJson(text);
+  if (mediaType === 'application/x-www-form-urlencoded') return parseForm(text);
+  throw new InvalidRequestError(
+    `Unsupported Content-Type ${JSON.stringify(mediaType || 'none')}: send application/x-www-form-urlencoded or application/json.`,
+    {},
+    415,
+  );
+}

@@ -1,0 +1,54 @@
+import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
+import { text } from 'express';
+import type { NextFunction, Request, Response } from 'express';
+import { newId } from './ids';
+import { MAX_BODY_BYTES, parseBody } from './params';
+import { getContext, setContext } from './request-context';
+
+/** Reads any body as text, up to the size limit; `parseBody` decides what the text means. */
+const readBodyText = text({ type: () => true, limit: MAX_BODY_BYTES, defaultCharset: 'utf-8' });
+
+/**
+ * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
+ * when its answer has gone out, and parses a POST body into parameters. Parse errors are passed
+ * to `next`, so they reach the exception filter and the error envelope like any other error.
+ */
+@Injectable()
+export class RequestMiddleware implements NestMiddleware {
+  private readonly logger = new Logger('http');
+
+  use(req: Request, res: Response, next: NextFunction): void {
+    const started = process.hrtime.bigint();
+    const context = setContext(req, { requestId: newId('req') });
+    res.setHeader('Request-Id', context.requestId);
+    res.on('finish', () => this.logRequest(req, res, started));
+
+    if (req.method !== 'POST') {
+      req.body = {};
+      next();
+      return;
+    }
+    readBodyText(req, res, (error?: unknown) => {
+      if (error) return next(error);
+      try {
+        req.body = parseBody(req.headers['content-type'], typeof req.body === 'string' ? req.body : '');
+        next();
+      } catch (parseError) {
+        next(parseError);
+      }
+    });
+  }
+
+  /** One line per request. The account is a hash of the key: the key itself is never logged. */
+  private logRequest(req: Request, res: Response, started: bigint): void {
+    const { requestId, account } = getContext(req);
+    this.logger.log({
+      method: req.method,
+      path: req.path,
+      status: res.statusCode,
+      duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
+      request_id: requestId,
+      account: account ?? null,
+    });
+  }
+}

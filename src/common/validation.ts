@@ -1,0 +1,60 @@
+import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
+import { Transform } from 'class-transformer';
+import { IsArray, IsIn, IsOptional } from 'class-validator';
+import { InvalidRequestError } from './errors';
+
+/** Longest free-text field (`description`, `name`, …), as Stripe's. */
+export const MAX_TEXT_LENGTH = 5000;
+
+/** Finds the first failed constraint, descending into nested errors, with its bracketed path. */
+function firstFailure(error: ValidationError, parent = ''): { param: string; message: string } {
+  const param = parent ? `${parent}[${error.property}]` : error.property;
+  if (error.constraints) {
+    // class-validator lists a property's failed constraints bottom-up (decorators run from the
+    // last written to the first), so the last entry is the check written first, which DTOs keep
+    // for the most basic one (the type). A missing parameter is reported before anything else.
+    const entries = Object.entries(error.constraints);
+    const [name, message] = entries.find(([n]) => n === 'isDefined') ?? entries[entries.length - 1];
+    return { param, message: name === 'whitelistValidation' ? `Received unknown parameter: ${param}` : message };
+  }
+  return firstFailure(error.children![0], param);
+}
+
+/**
+ * The validation pipe for every controller: converts class-validator's errors into a 400
+ * `invalid_request_error` naming the first rejected parameter in `param`, and refuses unknown
+ * parameters as Stripe does, so a typo is an error rather than silently ignored.
+ */
+export function createValidationPipe(): ValidationPipe {
+  return new ValidationPipe({
+    transform: true,
+    whitelist: true,
+    forbidNonWhitelisted: true,
+    forbidUnknownValues: true,
+    validationError: { target: false, value: false },
+    exceptionFactory: (errors) => {
+      const { param, message } = firstFailure(errors[0]);
+      return new InvalidRequestError(message, { param });
+    },
+  });
+}
+
+/**
+ * Form parameters arrive as strings. These turn a string of digits into a number and `"true"` /
+ * `"false"` into a boolean, and leave anything else as it is, so that the validator rejects it by
+ * name (`"12.5"`, `"1e3"` and `"abc"` stay strings and fail `@IsInt`).
+ */
+export const ToInteger = () =>
+  Transform(({ value }) => (typeof value === 'string' && /^-?\d{1,15}$/.test(value) ? Number(value) : value));
+export const ToBoolean = () =>
+  Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
+/** Stripe treats an empty string as "unset"; on update it clears the field. */
+export const EmptyToNull = () => Transform(({ value }) => (value === '' ? null : value));
+
+/** `expand[]`: which linked objects to return in full instead of as ids. */
+export const Expandable = (allowed: readonly string[]) =>
+  applyDecorators(
+    IsOptional(),
+    IsArray({ message: 'Invalid expand: must be a list, e.g. expand[]=customer.' }),
+    IsIn(allowed, { each: true, message: `This property cannot be expanded: only ${allowed.join(', ')} can be.` }),
+  );

@@ -1,0 +1,29 @@
+import { join } from 'node:path';
+import type { DataSourceOptions } from 'typeorm';
+import { Charge } from '../charges/charge.entity';
+import { Customer } from '../customers/customer.entity';
+
+/** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
+export const POOL_SIZE = 16;
+/** How long a request waits for a connection before it is answered 503. */
+export const CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * The one description of oncepay's database, shared by the application (`AppModule`) and the
+ * TypeORM CLI (`cli-data-source.ts`). The schema comes only from `migrations/`: `synchronize`
+ * stays off, so what runs in production is what the migrations say.
+ */
+export function dataSourceOptions(url: string): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url,
+    entities: [Customer, Charge],
+    // From `src/database` (ts-jest) or `dist/src/database` (the build), two levels up is the
+    // folder that holds `migrations/`, in source or compiled form.
+    migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],
+    migrationsTableName: 'migrations',
+    migrationsTransactionMode: 'each',
+    synchronize: false,
+    extra: { max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+  };
+}

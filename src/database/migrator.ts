@@ -1,0 +1,36 @@
+import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+
+/**
+ * Key of the PostgreSQL advisory lock held while migrations run. Any fixed number works; it only
+ * has to be the same in every oncepay process.
+ */
+const MIGRATION_LOCK_KEY = 4_242_000_001;
+
+/**
+ * Applies pending migrations when the application starts. Several processes may start at once
+ * against one database (two instances behind a load balancer, a test that boots two); without a
+ * lock both would try to create the same tables and one would fail. The session-level advisory
+ * lock makes the second process wait until the first has finished, and then find nothing to do.
+ * The lock is taken on a dedicated connection and released on that same connection, because
+ * advisory locks belong to the session that took them.
+ */
+@Injectable()
+export class Migrator implements OnModuleInit {
+  private readonly logger = new Logger('Migrator');
+
+  constructor(private readonly dataSource: DataSource) {}
+
+  async onModuleInit(): Promise<void> {
+    const lock = this.dataSource.createQueryRunner();
+    await lock.connect();
+    try {
+      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      for (const migration of applied) this.logger.log(`applied migration ${migration.name}`);
+    } finally {
+      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      await lock.release();
+    }
+  }
+}

@@ -1,0 +1,28 @@
+import { Controller, Get } from '@nestjs/common';
+import { DataSource } from 'typeorm';
+import { DatabaseUnavailableError } from '../common/errors';
+
+/** How long the health check waits for the database before calling it down. */
+const HEALTH_QUERY_TIMEOUT_MS = 2_000;
+
+/** `GET /health`: 200 when the database answers a query, 503 when it does not. No auth. */
+@Controller('health')
+export class HealthController {
+  constructor(private readonly dataSource: DataSource) {}
+
+  @Get()
+  async check(): Promise<{ status: 'ok' }> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new DatabaseUnavailableError()), HEALTH_QUERY_TIMEOUT_MS);
+    });
+    try {
+      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+      return { status: 'ok' };
+    } catch {
+      throw new DatabaseUnavailableError();
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+}

@@ -1,0 +1,64 @@
+import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { createApp } from './app.factory';
+import { AppConfig, ConfigError, LogLevelName, validateConfig } from './common/config';
+import { Database, startEmbeddedPostgres } from './database/embedded-postgres';
+
+/** How long shutdown may take before the process exits anyway. */
+const SHUTDOWN_TIMEOUT_MS = 10_000;
+
+const NEST_LEVELS: Record<LogLevelName, LogLevel[]> = {
+  verbose: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
+  debug: ['debug', 'log', 'warn', 'error', 'fatal'],
+  info: ['log', 'warn', 'error', 'fatal'],
+  warn: ['warn', 'error', 'fatal'],
+  error: ['error', 'fatal'],
+  fatal: ['fatal'],
+  silent: [],
+};
+
+function readConfig(): AppConfig {
+  try {
+    return validateConfig(process.env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`oncepay: ${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+async function main(): Promise<void> {
+  const config = readConfig();
+  const logger = new ConsoleLogger('oncepay', { json: true, logLevels: NEST_LEVELS[config.LOG_LEVEL] });
+  const database: Database = config.DATABASE_URL
+    ? { url: config.DATABASE_URL, stop: async () => undefined }
+    : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) => logger.log(line));
+
+  const app = await createApp(database.url, logger);
+  await app.listen(config.PORT, config.HOST);
+  logger.log(`oncepay listening on http://${config.HOST}:${config.PORT}`);
+
+  // Stop taking requests, let the ones in flight finish, close the pool, then stop the embedded
+  // server if this process started it, so that PostgreSQL shuts down cleanly rather than being
+  // orphaned. A second signal, or a shutdown that hangs, exits at once.
+  let stopping = false;
+  const shutdown = (signal: NodeJS.Signals) => {
+    if (stopping) process.exit(1);
+    stopping = true;
+    logger.log(`${signal} received, shutting down`);
+    setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    void app
+      .close()
+      .then(() => database.stop())
+      .then(() => process.exit(0), (error: unknown) => {
+        logger.error(`shutdown failed: ${String(error)}`);
+        process.exit(1);
+      });
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`oncepay: could not start: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.exit(1);
+});
