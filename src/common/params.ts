@@ -13,8 +13,12 @@ export type Params = { [key: string]: Param };
 
 /** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
 export const MAX_PARAM_DEPTH = 5;
-/** Most parameters in one request; past it the request is refused, never silently cut. */
-export const MAX_PARAMS = 10_000;
+/**
+ * Most parameters in one request; past it the request is refused, never silently cut. It is high
+ * enough that an oversized `metadata` reaches validation and is refused by name; the 1 MB body
+ * limit bounds the work anyway.
+ */
+export const MAX_PARAMS = 100_000;
 /** Most elements in one array parameter (`expand[]`). */
 export const MAX_ARRAY_LENGTH = 100;
 /** Largest request body accepted, in bytes; a larger one is a 413. */

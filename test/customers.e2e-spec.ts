@@ -1,0 +1,102 @@
+import { bootApp, get, KEY, OTHER_KEY, post, TestApp, truncateAll } from './helpers';
+
+describe('customers', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootApp();
+  });
+  afterAll(() => t.app.close());
+  beforeEach(() => truncateAll(t.dataSource));
+
+  it('creates a customer from a form body and retrieves it', async () => {
+    const created = await post(t, '/v1/customers', { email: 'ann@example.com', name: 'Ann', metadata: { order: '42' } }).expect(200);
+    expect(created.body).toMatchObject({ object: 'customer', email: 'ann@example.com', name: 'Ann', metadata: { order: '42' }, livemode: false });
+    expect(created.body.id).toMatch(/^cus_[0-9A-Za-z]{24}$/);
+    expect(created.headers['request-id']).toMatch(/^req_/);
+
+    const fetched = await get(t, `/v1/customers/${created.body.id}`).expect(200);
+    expect(fetched.body).toEqual(created.body);
+  });
+
+  it('parses a JSON body to the same parameters as a form body', async () => {
+    const res = await t.http().post('/v1/customers').auth(KEY, '').send({ email: 'j@example.com', balance: -500, metadata: { a: 'b' } }).expect(200);
+    expect(res.body).toMatchObject({ email: 'j@example.com', balance: -500, metadata: { a: 'b' } });
+  });
+
+  it('accepts bearer and basic authentication alike', async () => {
+    await t.http().get('/v1/customers').set('Authorization', `Bearer ${KEY}`).expect(200);
+    await t.http().get('/v1/customers').set('Authorization', `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`).expect(200);
+  });
+
+  it('updates fields, merges metadata and removes a key sent empty', async () => {
+    const { body: c } = await post(t, '/v1/customers', { name: 'Ann', phone: '+1 555', metadata: { a: '1', b: '2' } });
+    const { body } = await post(t, `/v1/customers/${c.id}`, { name: 'Bea', phone: '', metadata: { a: '', c: '3' } }).expect(200);
+    expect(body).toMatchObject({ name: 'Bea', phone: null, metadata: { b: '2', c: '3' } });
+    expect((await get(t, `/v1/customers/${c.id}`)).body).toEqual(body);
+  });
+
+  it('deletes a customer, after which its id is not found', async () => {
+    const { body: c } = await post(t, '/v1/customers', {});
+    const res = await t.http().delete(`/v1/customers/${c.id}`).auth(KEY, '').expect(200);
+    expect(res.body).toEqual({ id: c.id, object: 'customer', deleted: true });
+    const missing = await get(t, `/v1/customers/${c.id}`).expect(404);
+    expect(missing.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing' });
+  });
+
+  it("answers 404 for another account's customer", async () => {
+    const { body: c } = await post(t, '/v1/customers', { name: 'Ann' });
+    const res = await get(t, `/v1/customers/${c.id}`, {}, OTHER_KEY).expect(404);
+    expect(res.body.error.code).toBe('resource_missing');
+    await post(t, `/v1/customers/${c.id}`, { name: 'Mallory' }, OTHER_KEY).expect(404);
+    await t.http().delete(`/v1/customers/${c.id}`).auth(OTHER_KEY, '').expect(404);
+    expect((await get(t, '/v1/customers', {}, OTHER_KEY)).body.data).toEqual([]);
+    expect((await get(t, `/v1/customers/${c.id}`)).body.name).toBe('Ann');
+  });
+
+  describe('lists', () => {
+    it('lists newest first and pages with starting_after and ending_before', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await post(t, '/v1/customers', { name: `c${i}` })).body.id);
+      const newestFirst = [...ids].reverse();
+
+      const first = await get(t, '/v1/customers', { limit: 3 }).expect(200);
+      expect(first.body).toMatchObject({ object: 'list', url: '/v1/customers', has_more: true });
+      expect(first.body.data.map((c: { id: string }) => c.id)).toEqual(newestFirst.slice(0, 3));
+
+      const second = await get(t, '/v1/customers', { limit: 3, starting_after: newestFirst[2] });
+      expect(second.body.data.map((c: { id: string }) => c.id)).toEqual(newestFirst.slice(3, 6));
+      expect(second.body.has_more).toBe(true);
+
+      const last = await get(t, '/v1/customers', { limit: 3, starting_after: newestFirst[5] });
+      expect(last.body.data.map((c: { id: string }) => c.id)).toEqual(newestFirst.slice(6));
+      expect(last.body.has_more).toBe(false);
+
+      const back = await get(t, '/v1/customers', { limit: 2, ending_before: newestFirst[3] });
+      expect(back.body.data.map((c: { id: string }) => c.id)).toEqual(newestFirst.slice(1, 3));
+      expect(back.body.has_more).toBe(true);
+    });
+
+    it('keeps a stable order when many customers share one created second', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) ids.push((await post(t, '/v1/customers', {})).body.id);
+      const seen: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const { body } = await get(t, '/v1/customers', { limit: 4, ...(cursor && { starting_after: cursor }) });
+        seen.push(...body.data.map((c: { id: string }) => c.id));
+        cursor = body.has_more ? body.data[body.data.length - 1].id : undefined;
+      } while (cursor);
+      expect(seen).toEqual([...ids].reverse());
+    });
+
+    it('filters by email and defaults to 10 per page', async () => {
+      for (let i = 0; i < 12; i++) await post(t, '/v1/customers', { email: i % 4 === 0 ? 'x@example.com' : `y${i}@example.com` });
+      const all = await get(t, '/v1/customers');
+      expect(all.body.data).toHaveLength(10);
+      expect(all.body.has_more).toBe(true);
+      const filtered = await get(t, '/v1/customers', { email: 'x@example.com' });
+      expect(filtered.body.data).toHaveLength(3);
+      expect(filtered.body.data.every((c: { email: string }) => c.email === 'x@example.com')).toBe(true);
+    });
+  });
+});
