@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import type { Database } from '../src/database/embedded-postgres';
 
 /** Where the embedded PostgreSQL for tests keeps its data, apart from `npm start`'s. */
 export const TEST_DATA_DIR = resolve(__dirname, '..', '.data', 'test');
@@ -10,4 +11,10 @@ export function testDatabaseUrl(): string {
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error('DATABASE_URL is not set: run the tests through jest, whose global setup sets it');
   return url;
+}
+
+/** What the global setup made and the teardown removes. */
+export interface TestDatabase {
+  server: Database;
+  name: string;
 }

@@ -1,6 +1,13 @@
-import type { Database } from '../src/database/embedded-postgres';
+import { Client } from 'pg';
+import type { TestDatabase } from './database';
 
-/** Stops the embedded PostgreSQL the global setup started, if it started one. */
+/** Drops this run's database and stops the embedded server, if the global setup made them. */
 export default async function globalTeardown(): Promise<void> {
-  await (globalThis as { testDatabase?: Database }).testDatabase?.stop();
+  const testDatabase = (globalThis as { testDatabase?: TestDatabase }).testDatabase;
+  if (!testDatabase) return;
+  const admin = new Client({ connectionString: testDatabase.server.url });
+  await admin.connect();
+  await admin.query(`DROP DATABASE IF EXISTS ${testDatabase.name} WITH (FORCE)`);
+  await admin.end();
+  await testDatabase.server.stop();
 }
