@@ -1,0 +1,113 @@
+import { bootApp, get, KEY, OTHER_KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
+
+const DECLINES: [string, string, string][] = [
+  ['tok_chargeDeclined', 'card_declined', 'generic_decline'],
+  ['4000000000000002', 'card_declined', 'generic_decline'],
+  ['tok_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds'],
+  ['4000000000009995', 'card_declined', 'insufficient_funds'],
+  ['tok_chargeDeclinedExpiredCard', 'expired_card', 'expired_card'],
+  ['4000000000000069', 'expired_card', 'expired_card'],
+  ['tok_chargeDeclinedIncorrectCvc', 'incorrect_cvc', 'incorrect_cvc'],
+  ['4000000000000127', 'incorrect_cvc', 'incorrect_cvc'],
+  ['tok_chargeDeclinedProcessingError', 'processing_error', 'processing_error'],
+  ['4000000000000119', 'processing_error', 'processing_error'],
+];
+
+describe('charges', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootApp();
+  });
+  afterAll(() => t.app.close());
+  beforeEach(() => truncateAll(t.dataSource));
+
+  it.each(['tok_visa', 'tok_mastercard', 'tok_amex', '4242424242424242'])('charges %s successfully', async (source) => {
+    const res = await post(t, '/v1/charges', { amount: 2000, currency: 'usd', source, description: 'Order 42' }).expect(200);
+    expect(res.body).toMatchObject({
+      object: 'charge',
+      amount: 2000,
+      amount_captured: 2000,
+      currency: 'usd',
+      status: 'succeeded',
+      paid: true,
+      captured: true,
+      description: 'Order 42',
+      failure_code: null,
+      livemode: false,
+    });
+    expect(res.body.id).toMatch(/^ch_[0-9A-Za-z]{24}$/);
+    expect((await get(t, `/v1/charges/${res.body.id}`)).body).toEqual(res.body);
+  });
+
+  it.each(DECLINES)('declines %s with 402 %s / %s and stores the failed charge', async (source, code, declineCode) => {
+    const res = await post(t, '/v1/charges', { amount: 2000, currency: 'usd', source }).expect(402);
+    expect(res.body.error).toMatchObject({ type: 'card_error', code, decline_code: declineCode });
+    expect(res.body.error.charge).toMatch(/^ch_/);
+    const stored = await get(t, `/v1/charges/${res.body.error.charge}`).expect(200);
+    expect(stored.body).toMatchObject({ status: 'failed', paid: false, captured: false, failure_code: code, amount_captured: 0 });
+    expect(stored.body.outcome.reason).toBe(declineCode);
+  });
+
+  it('charges a customer without a source as tok_visa and expands the customer on request', async () => {
+    const { body: customer } = await post(t, '/v1/customers', { email: 'c@example.com' });
+    const res = await post(t, '/v1/charges', { amount: 500, currency: 'eur', customer: customer.id, expand: ['customer'] }).expect(200);
+    expect(res.body.status).toBe('succeeded');
+    expect(res.body.customer).toMatchObject({ id: customer.id, object: 'customer', email: 'c@example.com' });
+    expect(res.body.payment_method_details.card.brand).toBe('visa');
+    const plain = await get(t, `/v1/charges/${res.body.id}`);
+    expect(plain.body.customer).toBe(customer.id);
+  });
+
+  it('authorises with capture=false, then captures part of it; a second capture is refused', async () => {
+    const { body: charge } = await post(t, '/v1/charges', { amount: 5000, currency: 'usd', source: 'tok_visa', capture: false }).expect(200);
+    expect(charge).toMatchObject({ captured: false, amount_captured: 0, status: 'succeeded' });
+
+    const captured = await post(t, `/v1/charges/${charge.id}/capture`, { amount: 3000 }).expect(200);
+    expect(captured.body).toMatchObject({ captured: true, amount_captured: 3000, amount_refunded: 2000 });
+
+    const again = await post(t, `/v1/charges/${charge.id}/capture`).expect(400);
+    expect(again.body.error).toMatchObject({ type: 'invalid_request_error', code: 'charge_already_captured' });
+    expect((await get(t, `/v1/charges/${charge.id}`)).body.amount_captured).toBe(3000);
+  });
+
+  it('captures the whole amount by default', async () => {
+    const { body: charge } = await post(t, '/v1/charges', { amount: 700, currency: 'usd', source: 'tok_visa', capture: 'false' });
+    const res = await post(t, `/v1/charges/${charge.id}/capture`).expect(200);
+    expect(res.body).toMatchObject({ captured: true, amount_captured: 700, amount_refunded: 0 });
+  });
+
+  it('updates description and metadata only', async () => {
+    const { body: charge } = await post(t, '/v1/charges', { amount: 900, currency: 'usd', source: 'tok_visa', metadata: { a: '1' } });
+    const res = await post(t, `/v1/charges/${charge.id}`, { description: 'late fee', metadata: { a: '', b: '2' } }).expect(200);
+    expect(res.body).toMatchObject({ description: 'late fee', metadata: { b: '2' }, amount: 900 });
+    const refused = await post(t, `/v1/charges/${charge.id}`, { amount: 1 }).expect(400);
+    expect(refused.body.error.param).toBe('amount');
+  });
+
+  it('lists charges newest first, filtered by customer, with data.customer expanded', async () => {
+    const { body: a } = await post(t, '/v1/customers', { name: 'A' });
+    const { body: b } = await post(t, '/v1/customers', { name: 'B' });
+    const ids: string[] = [];
+    for (const customer of [a, b, a, a, b]) ids.push((await post(t, '/v1/charges', { amount: 100, currency: 'usd', customer: customer.id })).body.id);
+    const all = await get(t, '/v1/charges').expect(200);
+    expect(all.body.data.map((c: { id: string }) => c.id)).toEqual([...ids].reverse());
+    const onlyA = await get(t, '/v1/charges', { customer: a.id, expand: ['data.customer'] }).expect(200);
+    expect(onlyA.body.data).toHaveLength(3);
+    expect(onlyA.body.data.every((c: { customer: { id: string; name: string } }) => c.customer.id === a.id && c.customer.name === 'A')).toBe(true);
+  });
+
+  it("refuses another account's customer as a 404 and writes nothing", async () => {
+    const { body: customer } = await post(t, '/v1/customers', {}, OTHER_KEY);
+    const before = await rowCounts(t.dataSource);
+    const res = await post(t, '/v1/charges', { amount: 100, currency: 'usd', customer: customer.id }, KEY).expect(404);
+    expect(res.body.error).toMatchObject({ code: 'resource_missing', param: 'customer' });
+    expect(await rowCounts(t.dataSource)).toEqual(before);
+    await get(t, `/v1/charges/${customer.id}`, {}, KEY).expect(404);
+  });
+
+  it("answers 404 for another account's charge", async () => {
+    const { body: charge } = await post(t, '/v1/charges', { amount: 100, currency: 'usd', source: 'tok_visa' });
+    await get(t, `/v1/charges/${charge.id}`, {}, OTHER_KEY).expect(404);
+    await post(t, `/v1/charges/${charge.id}/capture`, {}, OTHER_KEY).expect(404);
+  });
+});

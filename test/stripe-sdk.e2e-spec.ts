@@ -1,0 +1,285 @@
+import type { AddressInfo } from 'node:net';
+import Stripe from 'stripe';
+import { bootApp, KEY, OTHER_KEY, TestApp, truncateAll } from './helpers';
+
+/**
+ * Drives a listening oncepay with the official `stripe` Node SDK, as a client application would:
+ * the SDK's own encoding, pagination and error classes are what CONTRACT.md promises to work with.
+ * Retries are off, so every call is exactly one request and every error reaches the test.
+ */
+describe('the stripe SDK against oncepay', () => {
+  let t: TestApp;
+  let port: number;
+  let stripe: Stripe;
+
+  /** A client of the running server with the given key; each key is its own account. */
+  const client = (key: string) => new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
+
+  /** The error a call rejects with; fails the test if the call succeeds or throws something else. */
+  async function rejectionOf(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
+    const error = await call.then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    if (!(error instanceof Stripe.errors.StripeError)) throw new Error(`expected the SDK to throw a StripeError, got ${String(error)}`);
+    return error;
+  }
+
+  /** Counts the SDK's requests by method and path, to prove a walk took more than one page. */
+  function countRequests(sdk: Stripe): Map<string, number> {
+    const counts = new Map<string, number>();
+    sdk.on('request', (event: { method: string; path: string }) => {
+      const route = `${event.method} ${event.path.split('?')[0]}`;
+      counts.set(route, (counts.get(route) ?? 0) + 1);
+    });
+    return counts;
+  }
+
+  beforeAll(async () => {
+    t = await bootApp();
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+    stripe = client(KEY);
+  });
+  afterAll(() => t.app.close());
+  beforeEach(() => truncateAll(t.dataSource));
+
+  describe('customers', () => {
+    it('creates a customer with metadata and retrieves the same object through the SDK', async () => {
+      const created = await stripe.customers.create({ email: 'ann@example.com', name: 'Ann', metadata: { order: '42', tier: 'gold' } });
+      expect(created).toMatchObject({
+        object: 'customer',
+        email: 'ann@example.com',
+        name: 'Ann',
+        metadata: { order: '42', tier: 'gold' },
+        livemode: false,
+      });
+      expect(created.id).toMatch(/^cus_/);
+      expect(created.lastResponse.statusCode).toBe(200);
+      expect(created.lastResponse.requestId).toMatch(/^req_/);
+
+      const { lastResponse: _created, ...createdBody } = created;
+      const { lastResponse: _fetched, ...fetchedBody } = await stripe.customers.retrieve(created.id);
+      expect(fetchedBody).toEqual(createdBody);
+    });
+
+    it('updates a customer through the SDK, merging metadata and removing a key sent empty', async () => {
+      const c = await stripe.customers.create({ name: 'Ann', metadata: { order: '42', tier: 'gold' } });
+      const updated = await stripe.customers.update(c.id, { name: 'Bea', metadata: { order: '', note: 'vip' } });
+      expect(updated).toMatchObject({ id: c.id, name: 'Bea', metadata: { tier: 'gold', note: 'vip' } });
+      expect(updated.metadata).not.toHaveProperty('order');
+
+      const fetched = await stripe.customers.retrieve(c.id);
+      expect(fetched).toMatchObject({ name: 'Bea', metadata: { tier: 'gold', note: 'vip' } });
+      expect((fetched as Stripe.Customer).metadata).not.toHaveProperty('order');
+    });
+
+    it('deletes a customer through the SDK, answering deleted: true, after which its id is resource_missing', async () => {
+      const c = await stripe.customers.create({ email: 'gone@example.com' });
+      const deleted = await stripe.customers.del(c.id);
+      expect(deleted).toMatchObject({ id: c.id, object: 'customer', deleted: true });
+
+      const error = await rejectionOf(stripe.customers.retrieve(c.id));
+      expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(error).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+    });
+
+    it('lists only the customers with the email asked for, newest first', async () => {
+      const wanted: string[] = [];
+      for (let i = 0; i < 5; i++) {
+        const c = await stripe.customers.create({ email: i % 2 === 0 ? 'x@example.com' : `y${i}@example.com` });
+        if (i % 2 === 0) wanted.push(c.id);
+      }
+      const list = await stripe.customers.list({ email: 'x@example.com' });
+      expect(list).toMatchObject({ object: 'list', has_more: false });
+      expect(list.data.map((c) => c.id)).toEqual([...wanted].reverse());
+      expect(list.data.every((c) => c.email === 'x@example.com')).toBe(true);
+    });
+  });
+
+  describe('charges', () => {
+    it('creates a charge on tok_visa and retrieves the same object through the SDK', async () => {
+      const charge = await stripe.charges.create({ amount: 2000, currency: 'usd', source: 'tok_visa', description: 'order 42', metadata: { order: '42' } });
+      expect(charge).toMatchObject({
+        object: 'charge',
+        amount: 2000,
+        amount_captured: 2000,
+        currency: 'usd',
+        status: 'succeeded',
+        paid: true,
+        captured: true,
+        customer: null,
+        description: 'order 42',
+        metadata: { order: '42' },
+        livemode: false,
+        payment_method_details: { type: 'card', card: { brand: 'visa', last4: '4242' } },
+      });
+      expect(charge.id).toMatch(/^ch_/);
+
+      const { lastResponse: _created, ...createdBody } = charge;
+      const { lastResponse: _fetched, ...fetchedBody } = await stripe.charges.retrieve(charge.id);
+      expect(fetchedBody).toEqual(createdBody);
+    });
+
+    it('charges a customer that has no source as tok_visa', async () => {
+      const c = await stripe.customers.create({ email: 'ann@example.com' });
+      const charge = await stripe.charges.create({ amount: 1500, currency: 'eur', customer: c.id });
+      expect(charge).toMatchObject({ amount: 1500, currency: 'eur', customer: c.id, status: 'succeeded', paid: true, captured: true });
+      expect(charge.payment_method_details?.card).toMatchObject({ brand: 'visa', last4: '4242' });
+      expect((await stripe.charges.retrieve(charge.id)).customer).toBe(c.id);
+    });
+
+    it("updates a charge's description and merges its metadata through the SDK", async () => {
+      const charge = await stripe.charges.create({ amount: 1000, currency: 'usd', source: 'tok_visa', description: 'old', metadata: { a: '1', b: '2' } });
+      const updated = await stripe.charges.update(charge.id, { description: 'new', metadata: { a: '', c: '3' } });
+      expect(updated).toMatchObject({ id: charge.id, description: 'new', metadata: { b: '2', c: '3' }, amount: 1000 });
+      expect(updated.metadata).not.toHaveProperty('a');
+
+      const fetched = await stripe.charges.retrieve(charge.id);
+      expect(fetched).toMatchObject({ description: 'new', metadata: { b: '2', c: '3' } });
+      expect(fetched.metadata).not.toHaveProperty('a');
+    });
+
+    it('authorises with capture: false and then captures part of the amount, refunding the rest', async () => {
+      const charge = await stripe.charges.create({ amount: 1000, currency: 'usd', source: 'tok_visa', capture: false });
+      expect(charge).toMatchObject({ status: 'succeeded', paid: true, captured: false, amount: 1000, amount_captured: 0, amount_refunded: 0 });
+
+      const captured = await stripe.charges.capture(charge.id, { amount: 600 });
+      expect(captured).toMatchObject({ id: charge.id, captured: true, amount: 1000, amount_captured: 600, amount_refunded: 400 });
+
+      const fetched = await stripe.charges.retrieve(charge.id);
+      expect(fetched).toMatchObject({ captured: true, amount_captured: 600, amount_refunded: 400 });
+    });
+
+    it('refuses a second capture with StripeInvalidRequestError charge_already_captured', async () => {
+      const charge = await stripe.charges.create({ amount: 1000, currency: 'usd', source: 'tok_visa', capture: false });
+      await stripe.charges.capture(charge.id);
+
+      const error = await rejectionOf(stripe.charges.capture(charge.id, { amount: 500 }));
+      expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(error).toMatchObject({ statusCode: 400, type: 'StripeInvalidRequestError', code: 'charge_already_captured' });
+
+      const fetched = await stripe.charges.retrieve(charge.id);
+      expect(fetched).toMatchObject({ captured: true, amount_captured: 1000, amount_refunded: 0 });
+    });
+
+    it('lists only the charges of the customer asked for, newest first', async () => {
+      const ann = await stripe.customers.create({ name: 'Ann' });
+      const bob = await stripe.customers.create({ name: 'Bob' });
+      const annCharges: string[] = [];
+      for (let i = 0; i < 3; i++) {
+        annCharges.push((await stripe.charges.create({ amount: 1000 + i, currency: 'usd', customer: ann.id })).id);
+        await stripe.charges.create({ amount: 2000 + i, currency: 'usd', customer: bob.id });
+      }
+      await stripe.charges.create({ amount: 3000, currency: 'usd', source: 'tok_visa' });
+
+      const list = await stripe.charges.list({ customer: ann.id });
+      expect(list).toMatchObject({ object: 'list', url: '/v1/charges', has_more: false });
+      expect(list.data.map((c) => c.id)).toEqual([...annCharges].reverse());
+      expect(list.data.every((c) => c.customer === ann.id)).toBe(true);
+    });
+
+    it('expands the customer of a retrieved charge into the customer object', async () => {
+      const c = await stripe.customers.create({ email: 'ann@example.com', name: 'Ann' });
+      const charge = await stripe.charges.create({ amount: 1000, currency: 'usd', customer: c.id });
+
+      const plain = await stripe.charges.retrieve(charge.id);
+      expect(plain.customer).toBe(c.id);
+
+      const expanded = await stripe.charges.retrieve(charge.id, { expand: ['customer'] });
+      expect(expanded.customer).toMatchObject({ id: c.id, object: 'customer', email: 'ann@example.com', name: 'Ann' });
+    });
+  });
+
+  describe('declines', () => {
+    it('throws a StripeCardError for a declined card, naming the failed charge it stored', async () => {
+      const error = await rejectionOf(stripe.charges.create({ amount: 1000, currency: 'usd', source: 'tok_chargeDeclined' }));
+      expect(error).toBeInstanceOf(Stripe.errors.StripeCardError);
+      expect(error).toMatchObject({ type: 'StripeCardError', rawType: 'card_error', statusCode: 402, code: 'card_declined', decline_code: 'generic_decline' });
+
+      const chargeId = (error.raw as { charge?: unknown }).charge;
+      expect(chargeId).toEqual(expect.stringMatching(/^ch_/));
+      expect(error.charge).toBe(chargeId);
+
+      const charge = await stripe.charges.retrieve(chargeId as string);
+      expect(charge).toMatchObject({
+        id: chargeId,
+        status: 'failed',
+        paid: false,
+        captured: false,
+        amount: 1000,
+        amount_captured: 0,
+        failure_code: 'card_declined',
+      });
+    });
+  });
+
+  describe('auto-pagination', () => {
+    it('walks 25 customers over pages of 10 with for await, each exactly once, newest first', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) ids.push((await stripe.customers.create({ name: `c${i}` })).id);
+
+      const requests = countRequests(stripe);
+      const seen: string[] = [];
+      for await (const c of stripe.customers.list({ limit: 10 })) seen.push(c.id);
+
+      expect(seen).toEqual([...ids].reverse());
+      expect(requests.get('GET /v1/customers')).toBe(3);
+    });
+
+    it('collects every charge with autoPagingToArray over pages of 3', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 8; i++) ids.push((await stripe.charges.create({ amount: 100 + i, currency: 'usd', source: 'tok_visa' })).id);
+
+      const requests = countRequests(stripe);
+      const all = await stripe.charges.list({ limit: 3 }).autoPagingToArray({ limit: 100 });
+
+      expect(all.map((c) => c.id)).toEqual([...ids].reverse());
+      expect(requests.get('GET /v1/charges')).toBe(3);
+    });
+  });
+
+  describe('errors', () => {
+    it('surfaces a bad parameter as StripeInvalidRequestError naming the param, and stores nothing', async () => {
+      const tooSmall = await rejectionOf(stripe.charges.create({ amount: 10, currency: 'usd', source: 'tok_visa' }));
+      expect(tooSmall).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(tooSmall).toMatchObject({ statusCode: 400, rawType: 'invalid_request_error', param: 'amount', code: 'amount_too_small' });
+
+      const badCurrency = await rejectionOf(stripe.charges.create({ amount: 1000, currency: 'xyz', source: 'tok_visa' }));
+      expect(badCurrency).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(badCurrency).toMatchObject({ statusCode: 400, param: 'currency' });
+
+      const badLimit = await rejectionOf(stripe.customers.list({ limit: 101 }));
+      expect(badLimit).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(badLimit).toMatchObject({ statusCode: 400, param: 'limit' });
+
+      expect((await stripe.charges.list()).data).toEqual([]);
+    });
+
+    it("answers another account's ids with StripeInvalidRequestError 404 resource_missing", async () => {
+      const c = await stripe.customers.create({ name: 'Ann' });
+      const charge = await stripe.charges.create({ amount: 1000, currency: 'usd', customer: c.id });
+      const other = client(OTHER_KEY);
+
+      const calls = [() => other.customers.retrieve(c.id), () => other.charges.retrieve(charge.id), () => other.customers.update(c.id, { name: 'Mallory' })];
+      for (const call of calls) {
+        const error = await rejectionOf(call());
+        expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+        expect(error).toMatchObject({ statusCode: 404, code: 'resource_missing' });
+      }
+
+      const chargeOnTheirs = await rejectionOf(other.charges.create({ amount: 1000, currency: 'usd', customer: c.id }));
+      expect(chargeOnTheirs).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
+      expect(chargeOnTheirs).toMatchObject({ statusCode: 404, code: 'resource_missing', param: 'customer' });
+
+      expect((await other.charges.list()).data).toEqual([]);
+      expect(await stripe.customers.retrieve(c.id)).toMatchObject({ name: 'Ann' });
+    });
+
+    it('rejects an invalid key with StripeAuthenticationError 401', async () => {
+      const error = await rejectionOf(client('sk_live_x').customers.list());
+      expect(error).toBeInstanceOf(Stripe.errors.StripeAuthenticationError);
+      expect(error).toMatchObject({ statusCode: 401, rawType: 'invalid_request_error' });
+    });
+  });
+});

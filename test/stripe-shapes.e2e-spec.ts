@@ -1,0 +1,75 @@
+import type Stripe from 'stripe';
+import { bootApp, post, TestApp, truncateAll } from './helpers';
+
+/**
+ * The keys a Stripe type requires (not marked `?`). The tables below must list exactly these
+ * keys, and all the optional ones, or this file does not compile: the stripe package's own types
+ * are the field list the objects are checked against.
+ */
+type RequiredKeys<T> = { [K in keyof T]-?: object extends Pick<T, K> ? never : K }[keyof T];
+type FieldTable<T> = { [K in keyof T]-?: K extends RequiredKeys<T> ? 'required' : 'optional' };
+
+const CUSTOMER_FIELDS: FieldTable<Stripe.Customer> = {
+  id: 'required', object: 'required', address: 'optional', balance: 'required', business_name: 'optional',
+  cash_balance: 'optional', created: 'required', currency: 'optional', customer_account: 'optional',
+  default_source: 'required', deleted: 'optional', delinquent: 'optional', description: 'required',
+  discount: 'optional', email: 'required', individual_name: 'optional', invoice_credit_balance: 'optional',
+  invoice_prefix: 'optional', invoice_settings: 'required', livemode: 'required', metadata: 'required',
+  name: 'optional', next_invoice_sequence: 'optional', phone: 'optional', preferred_locales: 'optional',
+  shipping: 'required', sources: 'optional', subscriptions: 'optional', tax: 'optional', tax_exempt: 'optional',
+  tax_ids: 'optional', test_clock: 'optional',
+};
+
+const CHARGE_FIELDS: FieldTable<Stripe.Charge> = {
+  id: 'required', object: 'required', amount: 'required', amount_captured: 'required', amount_refunded: 'required',
+  application: 'required', application_fee: 'required', application_fee_amount: 'required',
+  authorization_code: 'optional', balance_transaction: 'required', billing_details: 'required',
+  calculated_statement_descriptor: 'required', captured: 'required', created: 'required', currency: 'required',
+  customer: 'required', description: 'required', disputed: 'required', failure_balance_transaction: 'required',
+  failure_code: 'required', failure_message: 'required', fraud_details: 'required', level3: 'optional', livemode: 'required',
+  metadata: 'required', on_behalf_of: 'required', outcome: 'required', paid: 'required', payment_intent: 'required',
+  payment_method: 'required', payment_method_details: 'required', presentment_details: 'optional',
+  radar_options: 'optional', receipt_email: 'required', receipt_number: 'required', receipt_url: 'required',
+  refunded: 'required', refunds: 'optional', review: 'required', shipping: 'required', source: 'required',
+  source_transfer: 'required', statement_descriptor: 'required', statement_descriptor_suffix: 'required',
+  status: 'required', transfer: 'optional', transfer_data: 'required', transfer_group: 'required',
+};
+
+/** Every required field is present, and every field present is one Stripe's type declares. */
+function expectShape(body: Record<string, unknown>, fields: Record<string, 'required' | 'optional'>): void {
+  const required = Object.keys(fields).filter((k) => fields[k] === 'required');
+  expect(required.filter((k) => !(k in body))).toEqual([]);
+  expect(Object.keys(body).filter((k) => !(k in fields))).toEqual([]);
+}
+
+describe('objects shaped like the stripe package types', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootApp();
+  });
+  afterAll(() => t.app.close());
+  beforeEach(() => truncateAll(t.dataSource));
+
+  it('returns a customer with every field of Stripe.Customer it requires and none it lacks', async () => {
+    const { body } = await post(t, '/v1/customers', { email: 'a@example.com', name: 'Ann', phone: '+1 555 0100' }).expect(200);
+    expectShape(body, CUSTOMER_FIELDS);
+    expect(body).toMatchObject({ object: 'customer', livemode: false, balance: 0, default_source: null, shipping: null });
+    expect(Number.isInteger(body.created)).toBe(true);
+    expect(Math.abs(body.created - Date.now() / 1000)).toBeLessThan(60);
+  });
+
+  it('returns a charge with every field of Stripe.Charge it requires and none it lacks', async () => {
+    const { body } = await post(t, '/v1/charges', { amount: 1234, currency: 'usd', source: 'tok_mastercard' }).expect(200);
+    expectShape(body, CHARGE_FIELDS);
+    expect(body.payment_method_details).toMatchObject({ type: 'card', card: { brand: 'mastercard', last4: '4444' } });
+    expect(body.source).toMatchObject({ object: 'card', last4: '4444' });
+    expect(body.outcome).toMatchObject({ network_status: 'approved_by_network', type: 'authorized' });
+  });
+
+  it('returns a declined charge with the same fields, its failure filled in', async () => {
+    const declined = await post(t, '/v1/charges', { amount: 1234, currency: 'usd', source: 'tok_chargeDeclined' }).expect(402);
+    const { body } = await t.http().get(`/v1/charges/${declined.body.error.charge}`).auth('sk_test_oncepay_e2e', '').expect(200);
+    expectShape(body, CHARGE_FIELDS);
+    expect(body).toMatchObject({ status: 'failed', paid: false, failure_code: 'card_declined', failure_message: 'Your card was declined.' });
+  });
+});
