@@ -1,0 +1,258 @@
+import { MAX_BODY_BYTES } from '../src/common/params';
+import { bootApp, form, get, KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
+
+/**
+ * CONTRACT §7: every malformed, oversized, wrongly typed or hostile input gets a 4xx in the one
+ * error envelope, with `param` naming the field where there is one, and changes nothing. Each row
+ * is one request; the test checks the answer and then that no table gained or lost a row and that
+ * the seeded customer and charge read back exactly as before.
+ *
+ * `param` policy: a field refused by validation is named by its top-level name (`metadata`); a
+ * parameter refused by the parser is named by its bracket path (`metadata[a][a]…`), so the JSON
+ * and form encodings of one request get the same answer. A path id that does not exist is named
+ * `id`, as Stripe names it.
+ */
+
+/** Placeholders a row may put in its path or body; replaced by the ids seeded for each test. */
+const CUSTOMER = 'SEEDED_CUSTOMER';
+const CHARGE = 'SEEDED_CHARGE';
+
+/** What the seeded charge was authorised for; a capture above it must be refused. */
+const SEEDED_AMOUNT = 2000;
+
+const JSON_TYPE = 'application/json';
+const FORM_TYPE = 'application/x-www-form-urlencoded';
+const BEARER = `Bearer ${KEY}`;
+const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`;
+
+interface Row {
+  name: string;
+  method: 'get' | 'post' | 'delete';
+  path: string;
+  /** The Authorization header; `null` sends none. Defaults to the test key as a bearer token. */
+  auth?: string | null;
+  /** Defaults to form encoding when there is a body. */
+  contentType?: string;
+  /** A string is sent byte for byte; an object is form-encoded, or JSON when contentType says so. */
+  body?: string | object;
+  status: number;
+  type: string;
+  /** The exact `error.param`; undefined means the envelope must carry no `param` at all. */
+  param: string | undefined;
+  /** When given, the exact `error.code`. */
+  code?: string;
+}
+
+/** A valid charge, to which each row adds one fault: without the fault it would be created. */
+const CHARGE_OK = { amount: 2000, currency: 'usd', source: 'tok_visa' };
+const charge = (overrides: object, drop: string[] = []) => {
+  const params: Record<string, unknown> = { ...CHARGE_OK, ...overrides };
+  for (const key of drop) delete params[key];
+  return params;
+};
+
+const manyKeys = (n: number) => Object.fromEntries(Array.from({ length: n }, (_, i) => [`k${i}`, 'v']));
+const DEPTH = 10_000;
+const deepJson = `{"metadata":${'{"a":'.repeat(DEPTH)}"x"${'}'.repeat(DEPTH + 1)}`;
+const deepForm = `metadata${'[a]'.repeat(DEPTH)}=x`;
+/** Where a parameter first exceeds the parser's depth of 5: `metadata` is level 1. */
+const DEPTH_PARAM = `metadata${'[a]'.repeat(4)}`;
+
+const SQL_ID = encodeURIComponent("cus_1' OR '1'='1");
+
+const ROWS: Row[] = [
+  // The body itself.
+  { name: 'broken JSON', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: '{"amount": 2000, "currency": "usd",', status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a JSON array at the top level', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: JSON.stringify([CHARGE_OK]), status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a JSON string at the top level', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: '"hello"', status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a text/plain body (415)', method: 'post', path: '/v1/charges', contentType: 'text/plain', body: form(CHARGE_OK), status: 415, type: 'invalid_request_error', param: undefined },
+  { name: 'a body over 1 MB (413)', method: 'post', path: '/v1/customers', body: `name=${'a'.repeat(MAX_BODY_BYTES)}`, status: 413, type: 'invalid_request_error', param: undefined },
+  { name: 'JSON nested 10 000 levels deep', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: deepJson, status: 400, type: 'invalid_request_error', param: DEPTH_PARAM },
+  { name: 'a form parameter nested 10 000 levels deep', method: 'post', path: '/v1/customers', body: deepForm, status: 400, type: 'invalid_request_error', param: DEPTH_PARAM },
+  { name: "an unknown parameter 'foo'", method: 'post', path: '/v1/customers', body: { name: 'Ann', foo: 'bar' }, status: 400, type: 'invalid_request_error', param: 'foo' },
+
+  // amount
+  { name: 'a negative amount', method: 'post', path: '/v1/charges', body: charge({ amount: '-100' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'a zero amount', method: 'post', path: '/v1/charges', body: charge({ amount: '0' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: "a fractional amount in a form ('20.5')", method: 'post', path: '/v1/charges', body: charge({ amount: '20.5' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'a fractional amount in JSON (20.5)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ amount: 20.5 }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: "amount 'abc'", method: 'post', path: '/v1/charges', body: charge({ amount: 'abc' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: "amount in exponent notation ('1e3')", method: 'post', path: '/v1/charges', body: charge({ amount: '1e3' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'an amount of twenty digits', method: 'post', path: '/v1/charges', body: charge({ amount: '99999999999999999999' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'an amount sent as an array', method: 'post', path: '/v1/charges', body: charge({ amount: ['2000'] }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'an amount below the usd minimum (49)', method: 'post', path: '/v1/charges', body: charge({ amount: 49 }), status: 400, type: 'invalid_request_error', param: 'amount', code: 'amount_too_small' },
+  { name: 'an amount above 99999999', method: 'post', path: '/v1/charges', body: charge({ amount: 100_000_000 }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'a missing amount', method: 'post', path: '/v1/charges', body: charge({}, ['amount']), status: 400, type: 'invalid_request_error', param: 'amount' },
+
+  // currency
+  { name: 'a missing currency', method: 'post', path: '/v1/charges', body: charge({}, ['currency']), status: 400, type: 'invalid_request_error', param: 'currency' },
+  { name: "an unknown currency 'xyz'", method: 'post', path: '/v1/charges', body: charge({ currency: 'xyz' }), status: 400, type: 'invalid_request_error', param: 'currency' },
+  { name: "an upper-case currency 'USD'", method: 'post', path: '/v1/charges', body: charge({ currency: 'USD' }), status: 400, type: 'invalid_request_error', param: 'currency' },
+
+  // source and customer
+  { name: 'neither source nor customer', method: 'post', path: '/v1/charges', body: charge({}, ['source']), status: 400, type: 'invalid_request_error', param: 'source' },
+  { name: 'an unknown source token', method: 'post', path: '/v1/charges', body: charge({ source: 'tok_nonsense' }), status: 400, type: 'invalid_request_error', param: 'source' },
+  { name: 'a customer that does not exist (404)', method: 'post', path: '/v1/charges', body: charge({ customer: 'cus_doesnotexist000000000000' }), status: 404, type: 'invalid_request_error', param: 'customer', code: 'resource_missing' },
+
+  // capture
+  { name: "capture 'maybe'", method: 'post', path: '/v1/charges', body: charge({ capture: 'maybe' }), status: 400, type: 'invalid_request_error', param: 'capture' },
+  { name: 'capturing more than the authorised amount', method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: SEEDED_AMOUNT + 1 }, status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'capturing a zero amount', method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: 0 }, status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: "capturing amount 'abc'", method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: 'abc' }, status: 400, type: 'invalid_request_error', param: 'amount' },
+
+  // expand
+  { name: 'expanding something not expandable on a charge update', method: 'post', path: `/v1/charges/${CHARGE}`, body: { description: 'changed', expand: ['balance_transaction'] }, status: 400, type: 'invalid_request_error', param: 'expand' },
+  { name: 'expanding something not expandable on a charge create', method: 'post', path: '/v1/charges', body: charge({ expand: ['invoice'] }), status: 400, type: 'invalid_request_error', param: 'expand' },
+  { name: "expanding 'customer' on a charge list (only data.customer is)", method: 'get', path: `/v1/charges?${form({ expand: ['customer'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
+
+  // metadata
+  { name: 'metadata with 10 000 keys', method: 'post', path: '/v1/customers', body: { metadata: manyKeys(10_000) }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'metadata with 51 keys on an update', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', metadata: manyKeys(51) }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'a metadata key of 41 characters', method: 'post', path: '/v1/charges', body: charge({ metadata: { ['k'.repeat(41)]: 'v' } }), status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'a metadata key of 300 characters', method: 'post', path: `/v1/charges/${CHARGE}`, body: { description: 'changed', metadata: { ['k'.repeat(300)]: 'v' } }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'a metadata value of 501 characters', method: 'post', path: '/v1/customers', body: { metadata: { order: 'v'.repeat(501) } }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'metadata as a plain string', method: 'post', path: '/v1/customers', body: { metadata: 'hello' }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'metadata with a nested object (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', metadata: { a: { b: 'c' } } }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'metadata with a nested object (JSON)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { a: { b: 'c' } } }), status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'metadata with an array value (JSON)', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: { metadata: { a: ['b'] } }, status: 400, type: 'invalid_request_error', param: 'metadata' },
+
+  // NUL bytes
+  { name: 'a NUL byte in description (form %00)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&description=a%00b`, status: 400, type: 'invalid_request_error', param: 'description' },
+  { name: 'a NUL byte in description (JSON \\u0000)', method: 'post', path: `/v1/customers/${CUSTOMER}`, contentType: JSON_TYPE, body: { name: 'changed', description: 'a\u0000b' }, status: 400, type: 'invalid_request_error', param: 'description' },
+  { name: 'a NUL byte in a metadata key', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[or%00der]=1', status: 400, type: 'invalid_request_error', param: 'metadata[or\u0000der]' },
+  { name: 'a NUL byte in a metadata value', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { order: '4\u00002' } }), status: 400, type: 'invalid_request_error', param: 'metadata[order]' },
+  { name: 'a NUL byte in a query parameter', method: 'get', path: '/v1/customers?email=%00', status: 400, type: 'invalid_request_error', param: 'email' },
+  { name: 'a NUL byte in a path id', method: 'get', path: '/v1/customers/cus_%00', status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
+
+  // lists
+  { name: 'limit=0', method: 'get', path: '/v1/customers?limit=0', status: 400, type: 'invalid_request_error', param: 'limit' },
+  { name: 'limit=101', method: 'get', path: '/v1/customers?limit=101', status: 400, type: 'invalid_request_error', param: 'limit' },
+  { name: 'limit=abc', method: 'get', path: '/v1/charges?limit=abc', status: 400, type: 'invalid_request_error', param: 'limit' },
+  { name: 'starting_after and ending_before together', method: 'get', path: `/v1/charges?starting_after=${CHARGE}&ending_before=${CHARGE}`, status: 400, type: 'invalid_request_error', param: 'ending_before' },
+
+  // customers
+  { name: "customer email 'not-an-email'", method: 'post', path: '/v1/customers', body: { email: 'not-an-email' }, status: 400, type: 'invalid_request_error', param: 'email' },
+  { name: "customer email 'not-an-email' on an update", method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', email: 'not-an-email' }, status: 400, type: 'invalid_request_error', param: 'email' },
+  { name: "customer balance '1.5'", method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', balance: '1.5' }, status: 400, type: 'invalid_request_error', param: 'balance' },
+
+  // SQL in formatted fields: refused by their format, never reaching a query as text.
+  { name: 'SQL in currency', method: 'post', path: '/v1/charges', body: charge({ currency: "usd'; DROP TABLE charges; --" }), status: 400, type: 'invalid_request_error', param: 'currency' },
+  { name: 'SQL in a path id (404)', method: 'get', path: `/v1/customers/${SQL_ID}`, status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
+  { name: 'SQL in a path id on an update (404)', method: 'post', path: `/v1/customers/${SQL_ID}`, body: { name: 'Mallory' }, status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
+  { name: 'SQL in limit', method: 'get', path: `/v1/customers?${form({ limit: '1;DROP TABLE customers' })}`, status: 400, type: 'invalid_request_error', param: 'limit' },
+  { name: 'SQL in email', method: 'post', path: '/v1/customers', body: { email: "x@y.z' OR 1=1 --" }, status: 400, type: 'invalid_request_error', param: 'email' },
+
+  // Authentication: each would otherwise create a customer.
+  { name: 'no Authorization header', method: 'post', path: '/v1/customers', auth: null, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'a publishable key (Bearer pk_test_abc)', method: 'post', path: '/v1/customers', auth: 'Bearer pk_test_abc', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'Basic with garbage', method: 'post', path: '/v1/customers', auth: 'Basic !!!not*base64%%%', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'an empty Bearer', method: 'post', path: '/v1/customers', auth: 'Bearer ', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'a key with a NUL byte', method: 'post', path: '/v1/customers', auth: basic('sk_test_abc\u0000def'), body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+
+  // Routes.
+  { name: 'an unknown route (GET)', method: 'get', path: '/v1/nothing', status: 404, type: 'invalid_request_error', param: undefined },
+  { name: 'an unknown route (POST)', method: 'post', path: `/v1/charges/${CHARGE}/refund`, body: { amount: 100 }, status: 404, type: 'invalid_request_error', param: undefined },
+];
+
+/** No stack trace, SQL, driver or framework name may reach a client (CONTRACT §2). */
+const LEAK = /QueryFailedError|TypeORM|node_modules|\.ts:\d+|\bat \S+ \(|\b(SELECT|INSERT|UPDATE) .*\b(FROM|INTO|SET)\b|strictDepth|RangeError/;
+
+describe('bad input (CONTRACT §7)', () => {
+  let t: TestApp;
+  let ids: { customer: string; charge: string };
+
+  beforeAll(async () => {
+    t = await bootApp();
+  });
+  afterAll(() => t.app.close());
+
+  beforeEach(async () => {
+    await truncateAll(t.dataSource);
+    const customer = await post(t, '/v1/customers', { name: 'Seed', email: 'seed@example.com', metadata: { plan: 'gold' } }).expect(200);
+    const created = await post(t, '/v1/charges', {
+      amount: SEEDED_AMOUNT,
+      currency: 'usd',
+      source: 'tok_visa',
+      capture: 'false',
+      customer: customer.body.id,
+      description: 'seed charge',
+      metadata: { order: '1' },
+    }).expect(200);
+    expect(created.body.captured).toBe(false);
+    ids = { customer: customer.body.id, charge: created.body.id };
+  });
+
+  const fill = (text: string) => text.split(CUSTOMER).join(ids.customer).split(CHARGE).join(ids.charge);
+
+  function send(row: Row) {
+    let req = t.http()[row.method](fill(row.path));
+    const auth = row.auth === undefined ? BEARER : row.auth;
+    if (auth !== null) req = req.set('Authorization', auth);
+    if (row.body !== undefined) {
+      const contentType = row.contentType ?? FORM_TYPE;
+      const text =
+        typeof row.body === 'string' ? row.body : contentType === JSON_TYPE ? JSON.stringify(row.body) : form(row.body);
+      req = req.set('Content-Type', contentType).send(fill(text));
+    }
+    return req;
+  }
+
+  /** The seeded objects as a client reads them. */
+  async function seeded() {
+    const [customer, charge] = await Promise.all([get(t, `/v1/customers/${ids.customer}`), get(t, `/v1/charges/${ids.charge}`)]);
+    return { customer: [customer.status, customer.body], charge: [charge.status, charge.body] };
+  }
+
+  it.each(ROWS)('refuses $name with $status', async (row) => {
+    const objectsBefore = await seeded();
+    const countsBefore = await rowCounts(t.dataSource);
+
+    const res = await send(row);
+
+    const error = (res.body?.error ?? {}) as Record<string, unknown>;
+    const message = typeof error.message === 'string' ? error.message : '';
+    expect({
+      status: res.status,
+      requestId: res.headers['request-id'],
+      contentType: res.headers['content-type'],
+      envelopeKeys: Object.keys(res.body ?? {}),
+      type: error.type,
+      message: error.message,
+      param: 'param' in error ? error.param : '(absent)',
+      code: row.code === undefined ? undefined : error.code,
+      leaks: LEAK.test(message),
+    }).toEqual({
+      status: row.status,
+      requestId: expect.stringMatching(/^req_[0-9A-Za-z]+$/),
+      contentType: expect.stringMatching(/^application\/json/),
+      envelopeKeys: ['error'],
+      type: row.type,
+      message: expect.stringMatching(/\S/),
+      param: row.param ?? '(absent)',
+      code: row.code,
+      leaks: false,
+    });
+
+    expect(await rowCounts(t.dataSource)).toEqual(countsBefore);
+    expect(await seeded()).toEqual(objectsBefore);
+  });
+
+  it('stores SQL in a free-text field verbatim, and the tables survive it', async () => {
+    const hostile = "'; DROP TABLE charges; --";
+    const countsBefore = await rowCounts(t.dataSource);
+
+    const created = await post(t, '/v1/charges', { ...CHARGE_OK, description: hostile, metadata: { note: "1' OR '1'='1" } }).expect(200);
+    expect(created.body).toMatchObject({ description: hostile, metadata: { note: "1' OR '1'='1" } });
+
+    const fetched = await get(t, `/v1/charges/${created.body.id}`).expect(200);
+    expect(fetched.body.description).toBe(hostile);
+    expect(fetched.body.metadata).toEqual({ note: "1' OR '1'='1" });
+
+    const tables: { tablename: string }[] = await t.dataSource.query(
+      `SELECT tablename FROM pg_tables WHERE schemaname = current_schema() AND tablename IN ('charges', 'customers')`,
+    );
+    expect(tables.map((r) => r.tablename).sort()).toEqual(['charges', 'customers']);
+    expect(await rowCounts(t.dataSource)).toEqual({ ...countsBefore, charges: countsBefore.charges + 1 });
+    expect((await get(t, `/v1/charges/${ids.charge}`)).body.description).toBe('seed charge');
+  });
+});

@@ -1,0 +1,93 @@
+import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Client } from 'pg';
+import { testDatabaseUrl } from './database';
+import { freePort, runServerToExit, startServer } from './server-process';
+
+const KEY = 'sk_test_server_process_4242';
+const auth = { Authorization: `Bearer ${KEY}` };
+
+async function answers(url: string): Promise<boolean> {
+  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    await client.end();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+describe('the server process', () => {
+  it.each([
+    [{ PORT: 'abc' }, 'PORT must be an integer from 1 to 65535'],
+    [{ PORT: '70000' }, 'PORT must be an integer from 1 to 65535'],
+    [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+  ])('refuses the bad setting %j with a one-line message', async (env, message) => {
+    const { code, stderr } = await runServerToExit(env);
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toHaveLength(1);
+    expect(stderr).toContain(message);
+  });
+
+  it('writes one JSON log line per request, with the account but never the key', async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl() });
+    try {
+      const res = await fetch(`${server.url}/v1/customers?limit=1`, { headers: auth });
+      expect(res.status).toBe(200);
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = server.stdout.map((l) => JSON.parse(l)).filter((l) => l.context === 'http');
+      expect(lines).toHaveLength(1);
+      expect(lines[0].message).toMatchObject({
+        method: 'GET',
+        path: '/v1/customers',
+        status: 200,
+        request_id: res.headers.get('request-id'),
+        account: expect.stringMatching(/^acct_[0-9a-f]{24}$/),
+      });
+      expect(typeof lines[0].message.duration_ms).toBe('number');
+      expect(server.stdout.join('\n')).not.toContain(KEY);
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
+  it('keeps data in the embedded PostgreSQL across a restart and stops it cleanly on SIGTERM', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'oncepay-data-'));
+    // mkdtemp makes the folder private; when the tests run as root, PostgreSQL runs as the
+    // `postgres` user and must be able to reach its data folder inside it.
+    chmodSync(dataDir, 0o755);
+    const env = { DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(await freePort()) };
+    const pgUrl = `postgres://postgres:oncepay@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/postgres`;
+    try {
+      const first = await startServer(env);
+      const created = await fetch(`${first.url}/v1/customers`, {
+        method: 'POST',
+        headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'email=kept%40example.com',
+      });
+      expect(created.status).toBe(200);
+      const customer = (await created.json()) as { id: string };
+      first.proc.kill('SIGTERM');
+      expect(await first.exited).toBe(0);
+      expect(await answers(pgUrl)).toBe(false);
+
+      const second = await startServer(env);
+      try {
+        const fetched = await fetch(`${second.url}/v1/customers/${customer.id}`, { headers: auth });
+        expect(fetched.status).toBe(200);
+        expect(await fetched.json()).toEqual(customer);
+      } finally {
+        second.proc.kill('SIGINT');
+        expect(await second.exited).toBe(0);
+      }
+      expect(await answers(pgUrl)).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+});
