@@ -83,7 +83,7 @@ export class ChargesService {
   /** Finds a charge of this account; any other id, including another account's, is a 404. */
   async retrieve(account: string, id: string): Promise<Charge> {
     const charge = isIdOf('ch', id) ? await this.repo.findOneBy({ id, account }) : null;
-    if (!charge) throw new ResourceMissingError('charge', id);
+    if (!charge) throw new ResourceMissingError('charge', id, 'id');
     return charge;
   }
 

@@ -43,10 +43,14 @@ function paramPath(parent: string, key: string | number): string {
  * choke on later — NUL characters (PostgreSQL text cannot hold them) and `__proto__` keys — with a
  * 400 naming the parameter, so that no input can reach the database and turn into a 500.
  */
+/** The error for a parameter nested past `MAX_PARAM_DEPTH`, named by its top-level name. */
+function tooDeep(path: string): InvalidRequestError {
+  const param = path.split('[')[0];
+  return new InvalidRequestError(`Invalid ${param}: parameters may be nested at most ${MAX_PARAM_DEPTH} levels deep.`, { param });
+}
+
 function normalize(value: unknown, path: string, depth: number): Param {
-  if (depth > MAX_PARAM_DEPTH) {
-    throw new InvalidRequestError(`Parameter nested too deeply: ${path}`, { param: path });
-  }
+  if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
   if (value === null) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') {
@@ -85,14 +89,28 @@ function toParams(value: unknown): Params {
   return params;
 }
 
+function safeDecode(text: string): string {
+  try {
+    return decodeURIComponent(text.replace(/\+/g, ' '));
+  } catch {
+    return text;
+  }
+}
+
 /** Parses a query string or a form body in bracket notation. */
 export function parseForm(text: string): Params {
   let parsed: unknown;
   try {
     parsed = qs.parse(text, QS_OPTIONS);
-  } catch (error) {
-    // qs throws a RangeError when a limit is exceeded (too many parameters, too deep).
-    throw new InvalidRequestError(`The parameters could not be parsed: ${(error as Error).message}`);
+  } catch {
+    // qs throws a RangeError when a limit is exceeded, without saying where: find the parameter
+    // that is nested too deeply, if that was it, so the error can name it as the JSON path does.
+    const deepKey = text
+      .split('&')
+      .map((pair) => safeDecode(pair.split('=')[0]))
+      .find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
+    if (deepKey !== undefined) throw tooDeep(deepKey);
+    throw new InvalidRequestError(`Too many parameters: at most ${MAX_PARAMS} are accepted in one request.`);
   }
   return toParams(parsed);
 }

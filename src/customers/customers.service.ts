@@ -41,7 +41,7 @@ export class CustomersService {
   }
 
   /** Finds a customer of this account; any other id, including another account's, is a 404. */
-  async retrieve(account: string, id: string, param?: string): Promise<Customer> {
+  async retrieve(account: string, id: string, param = 'id'): Promise<Customer> {
     const customer = isIdOf('cus', id) ? await this.repo.findOneBy({ id, account }) : null;
     if (!customer) throw new ResourceMissingError('customer', id, param);
     return customer;

@@ -1,0 +1,94 @@
+import { createServer, Server, Socket } from 'node:net';
+import request from 'supertest';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createApp } from '../src/app.factory';
+import { testDatabaseUrl } from './database';
+import { freePort } from './server-process';
+import { KEY } from './helpers';
+
+/**
+ * A TCP proxy in front of the tests' PostgreSQL. Taking it down closes every connection and
+ * refuses new ones, which is what the application sees when its database goes away; bringing it
+ * back up is the database returning.
+ */
+class DatabaseProxy {
+  private server?: Server;
+  private readonly sockets = new Set<Socket>();
+
+  constructor(
+    private readonly target: { host: string; port: number },
+    readonly port: number,
+  ) {}
+
+  async up(): Promise<void> {
+    this.server = createServer((client) => {
+      const upstream = new Socket();
+      upstream.connect(this.target.port, this.target.host);
+      for (const s of [client, upstream]) {
+        this.sockets.add(s);
+        s.on('close', () => this.sockets.delete(s));
+        s.on('error', () => s.destroy());
+      }
+      client.pipe(upstream).pipe(client);
+    });
+    await new Promise<void>((done) => this.server!.listen(this.port, '127.0.0.1', done));
+  }
+
+  async down(): Promise<void> {
+    for (const s of this.sockets) s.destroy();
+    await new Promise<void>((done) => this.server!.close(() => done()));
+  }
+}
+
+async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('when the database goes away', () => {
+  let proxy: DatabaseProxy;
+  let app: NestExpressApplication;
+  const http = () => request(app.getHttpServer());
+
+  beforeAll(async () => {
+    const real = new URL(testDatabaseUrl());
+    proxy = new DatabaseProxy({ host: real.hostname, port: Number(real.port || 5432) }, await freePort());
+    await proxy.up();
+    const viaProxy = new URL(real);
+    viaProxy.hostname = '127.0.0.1';
+    viaProxy.port = String(proxy.port);
+    app = await createApp(viaProxy.toString());
+    await app.init();
+  });
+  afterAll(async () => {
+    await app.close();
+    await proxy.down();
+  });
+
+  it('answers 503 on /health and 503 api_error on the API, then recovers by itself', async () => {
+    await http().get('/health').expect(200, { status: 'ok' });
+    await http().get('/v1/customers').auth(KEY, '').expect(200);
+
+    await proxy.down();
+    const health = await http().get('/health').expect(503);
+    expect(health.body.error.type).toBe('api_error');
+    for (const call of [
+      http().get('/v1/customers').auth(KEY, ''),
+      http().post('/v1/customers').auth(KEY, '').type('form').send('email=down%40example.com'),
+      http().post('/v1/charges').auth(KEY, '').type('form').send('amount=500&currency=usd&source=tok_visa'),
+    ]) {
+      const res = await call;
+      expect(res.status).toBe(503);
+      expect(res.body).toEqual({ error: { type: 'api_error', message: expect.any(String) } });
+      expect(res.headers['request-id']).toMatch(/^req_/);
+      expect(JSON.stringify(res.body)).not.toMatch(/ECONNREFUSED|at .*\.js|SELECT|INSERT/);
+    }
+
+    await proxy.up();
+    await eventually(async () => (await http().get('/health')).status === 200);
+    await http().post('/v1/customers').auth(KEY, '').type('form').send('email=back%40example.com').expect(200);
+  });
+});
