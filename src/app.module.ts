@@ -2,6 +2,7 @@ import { ClsPluginTransactional } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
+import { ScheduleModule } from '@nestjs/schedule';
 import { APP_FILTER, APP_PIPE } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
@@ -13,6 +14,7 @@ import { createValidationPipe } from './common/validation';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyModule } from './idempotency/idempotency.module';
 
 export interface AppOptions {
   /** The PostgreSQL URL, already resolved: `DATABASE_URL`, or the embedded server's. */
@@ -39,7 +41,9 @@ export class AppModule implements NestModule {
             }),
           ],
         }),
+        ScheduleModule.forRoot(),
         HealthModule,
+        IdempotencyModule,
         CustomersModule,
         ChargesModule,
       ],

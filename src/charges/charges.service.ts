@@ -1,7 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { CardError, InvalidRequestError, ResourceMissingError } from '../common/errors';
+import { CardError, InvalidRequestError, InvalidStateError, ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { listPage } from '../common/list';
 import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
@@ -103,7 +103,7 @@ export class ChargesService {
   async capture(account: string, id: string, dto: CaptureChargeDto): Promise<Charge> {
     const charge = await this.retrieve(account, id);
     if (charge.status === 'failed') {
-      throw new InvalidRequestError(`Charge ${id} has failed and cannot be captured.`, { code: 'charge_not_capturable' });
+      throw new InvalidStateError(`Charge ${id} has failed and cannot be captured.`, { code: 'charge_not_capturable' });
     }
     const amount = dto.amount ?? charge.amount;
     if (amount > charge.amount) {
@@ -117,7 +117,7 @@ export class ChargesService {
       { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount },
     );
     if (result.affected !== 1) {
-      throw new InvalidRequestError(`Charge ${id} has already been captured.`, { code: 'charge_already_captured' });
+      throw new InvalidStateError(`Charge ${id} has already been captured.`, { code: 'charge_already_captured' });
     }
     return Object.assign(charge, { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount });
   }

@@ -38,6 +38,22 @@ export class AppConfig {
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
   LOG_LEVEL: LogLevelName = 'info';
+
+  /**
+   * The status of an `idempotency_key_reused` answer: 409 (this design), 400 (what Stripe sends)
+   * or 422 (the IETF Idempotency-Key draft), so that clients written against any of them can be
+   * tested unchanged.
+   */
+  @Transform(toInt)
+  @IsIn([409, 400, 422], { message: 'IDEMPOTENCY_MISMATCH_STATUS must be 409, 400 or 422' })
+  IDEMPOTENCY_MISMATCH_STATUS: 409 | 400 | 422 = 409;
+
+  /** Seconds an idempotency key is remembered; after that it is treated as new and purged. */
+  @Transform(toInt)
+  @IsInt({ message: 'IDEMPOTENCY_KEY_TTL must be a whole number of seconds from 1 to 2592000 (30 days)' })
+  @Min(1, { message: 'IDEMPOTENCY_KEY_TTL must be a whole number of seconds from 1 to 2592000 (30 days)' })
+  @Max(2_592_000, { message: 'IDEMPOTENCY_KEY_TTL must be a whole number of seconds from 1 to 2592000 (30 days)' })
+  IDEMPOTENCY_KEY_TTL = 86_400;
 }
 
 /** Thrown for a bad setting; `main.ts` prints its message as one line and exits. */

@@ -21,6 +21,16 @@ export interface ErrorEnvelope {
 const DOC_URL = 'https://stripe.com/docs/error-codes';
 
 export class ApiError extends Error {
+  /**
+   * Whether this error is the endpoint's own outcome (a decline, a missing referenced object, a
+   * state that forbids the operation) rather than a refusal to begin (bad key, bad parameter).
+   * An outcome is saved under the request's idempotency key and replayed to a retry; a refusal
+   * is not saved, so a corrected retry with the same key may succeed.
+   */
+  get isOutcome(): boolean {
+    return false;
+  }
+
   constructor(
     readonly status: number,
     readonly type: ErrorType,
@@ -54,6 +64,16 @@ export class InvalidRequestError extends ApiError {
   }
 }
 
+/**
+ * The object exists but its state forbids the operation, such as capturing a captured charge. This
+ * is the endpoint's outcome, so it is saved under an idempotency key like a decline.
+ */
+export class InvalidStateError extends InvalidRequestError {
+  override get isOutcome(): boolean {
+    return true;
+  }
+}
+
 /** The API key is missing or malformed. Stripe answers these as `invalid_request_error` too. */
 export class AuthenticationError extends ApiError {
   constructor(message: string) {
@@ -66,12 +86,38 @@ export class ResourceMissingError extends ApiError {
   constructor(kind: string, id: string, param?: string) {
     super(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
   }
+
+  override get isOutcome(): boolean {
+    return true;
+  }
 }
 
 /** The card was declined; `charge` names the failed charge that was stored. */
 export class CardError extends ApiError {
   constructor(message: string, details: ErrorDetails) {
     super(402, 'card_error', message, details);
+  }
+
+  override get isOutcome(): boolean {
+    return true;
+  }
+}
+
+/**
+ * An answer saved under an idempotency key and sent again, status and body exactly as they were
+ * first sent. `toEnvelope` parses the stored text; serialising it again yields the same bytes,
+ * because the text was itself made by `JSON.stringify`.
+ */
+export class ReplayedError extends ApiError {
+  constructor(
+    status: number,
+    private readonly storedBody: string,
+  ) {
+    super(status, 'api_error', 'replayed');
+  }
+
+  override toEnvelope(): ErrorEnvelope {
+    return JSON.parse(this.storedBody) as ErrorEnvelope;
   }
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { Charge } from '../charges/charge.entity';
 import { Customer } from '../customers/customer.entity';
+import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
 export const POOL_SIZE = 16;
@@ -17,7 +18,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [Customer, Charge],
+    entities: [Customer, Charge, IdempotencyKey],
     // From `src/database` (ts-jest) or `dist/src/database` (the build), two levels up is the
     // folder that holds `migrations/`, in source or compiled form.
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],

@@ -1,0 +1,39 @@
+import { IdempotencyError, InvalidRequestError } from '../common/errors';
+
+/** Longest accepted `Idempotency-Key`, as Stripe's. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+/** Printable ASCII, space to tilde: what Stripe accepts in a key. */
+const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]+$/;
+/** Seconds a client is told to wait before retrying a key that is in use. */
+export const IN_USE_RETRY_AFTER_SECONDS = 1;
+
+/** Checks the header's form; a bad key is refused before anything runs, and not saved. */
+export function checkIdempotencyKey(key: string): string {
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
+    throw new InvalidRequestError(
+      `Invalid Idempotency-Key: it must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.`,
+      { code: 'idempotency_key_invalid', param: 'Idempotency-Key' },
+    );
+  }
+  return key;
+}
+
+/** The key was first used with other parameters or on another endpoint; retrying cannot help. */
+export const keyReusedError = (key: string, status: number) =>
+  new IdempotencyError(
+    status,
+    'idempotency_key_reused',
+    `Keys for idempotent requests can only be used with the same parameters they were first used with. ` +
+      `Try using a key other than '${key}' if you meant to execute a different request.`,
+    { 'Stripe-Should-Retry': 'false' },
+  );
+
+/** Another request with this key is still executing; a retry a moment later gets its answer. */
+export const keyInUseError = () =>
+  new IdempotencyError(
+    409,
+    'idempotency_key_in_use',
+    'There is currently another in-progress request using this Idempotency-Key (probably a concurrent retry). ' +
+      'Retry after a moment to receive its result.',
+    { 'Stripe-Should-Retry': 'true', 'Retry-After': String(IN_USE_RETRY_AFTER_SECONDS) },
+  );

@@ -1,0 +1,143 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Reflector } from '@nestjs/core';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, Observable } from 'rxjs';
+import type { AppConfig } from '../common/config';
+import { ApiError, ReplayedError } from '../common/errors';
+import type { Params } from '../common/params';
+import { getContext } from '../common/request-context';
+import { requestFingerprint } from './fingerprint';
+import { checkIdempotencyKey, keyInUseError, keyReusedError } from './idempotency.errors';
+import { FoundKey, IdempotencyService } from './idempotency.service';
+
+/** PostgreSQL's SQLSTATE for a unique violation. */
+const UNIQUE_VIOLATION = '23505';
+
+/** What the endpoint produced: a body to send, or an outcome error to throw after the commit. */
+type Outcome = { body: unknown } | { error: ApiError };
+
+/**
+ * The one place that opens a transaction, for every POST under `/v1`, and the implementation of
+ * CONTRACT §5. Read it top to bottom as the table:
+ *
+ * - no key: the endpoint runs in a transaction of its own;
+ * - a key with a saved record: the record is answered (replay) or refused (mismatch), and
+ *   nothing executes;
+ * - a key without a record: the key's lock is tried in a new transaction (in use → 409 at once),
+ *   the endpoint runs inside that same transaction, and its answer is saved in it, so the record
+ *   commits with the endpoint's writes or, on any failure, neither does.
+ *
+ * The services take part through `nestjs-cls`: `withTransaction` puts the transaction's entity
+ * manager in request-scoped storage, and every service reads `txHost.tx`, so they run in this
+ * transaction without knowing about it, and without a manager threaded through every call.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  private readonly mismatchStatus: number;
+  private readonly ttlSeconds: number;
+
+  constructor(
+    private readonly keys: IdempotencyService,
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    private readonly reflector: Reflector,
+    config: ConfigService<AppConfig, true>,
+  ) {
+    this.mismatchStatus = config.get('IDEMPOTENCY_MISMATCH_STATUS', { infer: true });
+    this.ttlSeconds = config.get('IDEMPOTENCY_KEY_TTL', { infer: true });
+  }
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request>();
+    if (req.method !== 'POST' || !req.path.startsWith('/v1/')) return next.handle();
+    const res = context.switchToHttp().getResponse<Response>();
+    const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
+    return from(this.handlePost(req, res, next, successStatus));
+  }
+
+  private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {
+    const header = req.headers['idempotency-key'];
+    if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(next)));
+
+    const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
+    res.setHeader('Idempotency-Key', key);
+    const context = getContext(req);
+    const account = context.account!;
+    const fingerprint = requestFingerprint(req.method, req.path, req.body as Params);
+
+    // Fast path, outside any transaction: a committed record never changes, so if one is here
+    // it can be answered without taking the lock. (If it is expired, the locked path below
+    // deletes it under the lock.)
+    const saved = await this.keys.find(account, key, this.ttlSeconds);
+    if (saved && !saved.expired) return this.answerFromRecord(saved, fingerprint, res);
+
+    let outcome: Outcome | FoundKey;
+    try {
+      outcome = await this.txHost.withTransaction(async (): Promise<Outcome | FoundKey> => {
+        if (!(await this.keys.tryLock(account, key))) throw keyInUseError();
+        // Under the lock, look again. This is a new statement, so under READ COMMITTED it sees
+        // every transaction that committed before it: a request that held the lock until just
+        // now has committed its record (PostgreSQL releases the lock only after the commit is
+        // visible), and we replay it instead of executing a second time.
+        const record = await this.keys.find(account, key, this.ttlSeconds);
+        if (record && !record.expired) return record;
+        if (record) await this.keys.remove(record);
+        return this.run(next, (body, statusCode) =>
+          this.keys.save({
+            account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody: body, requestId: context.requestId,
+          }), successStatus);
+      });
+    } catch (error) {
+      // The unique constraint on (account, key) is the backstop: should two transactions ever
+      // both try to save a record for one key, PostgreSQL rejects the second insert and its
+      // whole transaction — the endpoint's writes included — rolls back. That request did not
+      // happen; the client retries and gets the replay.
+      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw keyInUseError();
+      throw error;
+    }
+    if ('fingerprint' in outcome) return this.answerFromRecord(outcome, fingerprint, res);
+    return this.finish(outcome);
+  }
+
+  /**
+   * Runs the endpoint inside the caller's transaction and, with `save`, saves its answer in the
+   * same one. A success and an outcome error (a decline, a missing customer) return normally, so
+   * the transaction commits: the failed charge must exist, and a retry must get the same error.
+   * Any other error — a refusal by validation, a database failure — propagates out of
+   * `withTransaction`, which rolls everything back, record included, so a retry executes afresh.
+   */
+  private async run(next: CallHandler, save?: (body: string, status: number) => Promise<void>, successStatus = HttpStatus.OK): Promise<Outcome> {
+    try {
+      const body = await lastValueFrom(next.handle());
+      await save?.(JSON.stringify(body), successStatus);
+      return { body };
+    } catch (error) {
+      if (!(error instanceof ApiError && error.isOutcome)) throw error;
+      await save?.(JSON.stringify(error.toEnvelope()), error.status);
+      return { error };
+    }
+  }
+
+  /** After the commit: send the body, or throw the outcome error to the exception filter. */
+  private finish(outcome: Outcome): unknown {
+    if ('error' in outcome) throw outcome.error;
+    return outcome.body;
+  }
+
+  /**
+   * A saved record answers a request with the same fingerprint: the stored status and body, with
+   * `Idempotent-Replayed` and the first request's id. Any other request with the key is refused.
+   */
+  private answerFromRecord(record: FoundKey, fingerprint: string, res: Response): unknown {
+    if (record.fingerprint !== fingerprint) throw keyReusedError(record.key, this.mismatchStatus);
+    res.setHeader('Idempotent-Replayed', 'true');
+    res.setHeader('Original-Request', record.requestId);
+    // The stored text came from JSON.stringify, so parsing it here and letting Nest stringify it
+    // again sends the same bytes; the status is the route's own, the same as the first time.
+    if (record.statusCode < 400) return JSON.parse(record.responseBody);
+    throw new ReplayedError(record.statusCode, record.responseBody);
+  }
+}

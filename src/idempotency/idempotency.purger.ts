@@ -1,0 +1,34 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { ConfigService } from '@nestjs/config';
+import { Interval } from '@nestjs/schedule';
+import type { AppConfig } from '../common/config';
+import { IdempotencyService } from './idempotency.service';
+
+/** How often expired keys are deleted. Expired keys are already ignored; this only frees space. */
+export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+/**
+ * Deletes idempotency records older than `IDEMPOTENCY_KEY_TTL`. Every process runs it; the
+ * DELETEs are idempotent, so several processes purging at once is harmless.
+ */
+@Injectable()
+export class IdempotencyPurger {
+  private readonly logger = new Logger('IdempotencyPurger');
+
+  constructor(
+    private readonly keys: IdempotencyService,
+    private readonly config: ConfigService<AppConfig, true>,
+  ) {}
+
+  @Interval(PURGE_INTERVAL_MS)
+  async purge(): Promise<number> {
+    try {
+      const purged = await this.keys.purgeExpired(this.config.get('IDEMPOTENCY_KEY_TTL', { infer: true }));
+      if (purged > 0) this.logger.log(`purged ${purged} expired idempotency keys`);
+      return purged;
+    } catch (error) {
+      this.logger.warn(`purging expired idempotency keys failed: ${String(error)}`);
+      return 0;
+    }
+  }
+}
