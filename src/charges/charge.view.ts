@@ -38,7 +38,8 @@ export function chargeView(charge: Charge, expandedCustomer?: Customer | null): 
     application: null,
     application_fee: null,
     application_fee_amount: null,
-    balance_transaction: charge.status === 'succeeded' ? `txn_${charge.id.slice(3)}` : null,
+    // Money moves when a charge is captured, so only then is there a balance transaction.
+    balance_transaction: charge.captured ? `txn_${charge.id.slice(3)}` : null,
     billing_details: { address: null, email: null, name: null, phone: null, tax_id: null },
     calculated_statement_descriptor: 'ONCEPAY',
     captured: charge.captured,

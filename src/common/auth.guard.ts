@@ -9,7 +9,7 @@ const API_KEY_PATTERN = /^sk_test_[0-9A-Za-z_]{1,200}$/;
 
 /** Shows the start of a key in an error message, as Stripe does, without revealing the key. */
 function redact(key: string): string {
-  return `${key.slice(0, 8)}${'*'.repeat(Math.max(0, Math.min(key.length - 12, 16)))}${key.slice(-4)}`;
+  return key.length > 16 ? `${key.slice(0, 8)}***${key.slice(-4)}` : `${key.slice(0, 8)}***`;
 }
 
 /** Reads the key from `Authorization: Bearer <key>` or HTTP Basic with the key as user name. */

@@ -26,7 +26,9 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const QS_OPTIONS: qs.IParseOptions = {
   depth: MAX_PARAM_DEPTH,
-  arrayLimit: MAX_ARRAY_LENGTH,
+  // qs's own array limit would throw without naming the parameter; `normalize` enforces
+  // MAX_ARRAY_LENGTH instead, with the parameter's name. Sparse indices are compacted by qs.
+  arrayLimit: MAX_PARAMS,
   parameterLimit: MAX_PARAMS,
   throwOnLimitExceeded: true,
   strictDepth: true,
