@@ -1,0 +1,228 @@
+import { Client } from 'pg';
+import { IdempotencyPurger } from '../src/idempotency/idempotency.purger';
+import { testDatabaseUrl } from './database';
+import { bootApp, form, KEY, OTHER_KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
+
+const CHARGE = { amount: 2000, currency: 'usd', source: 'tok_visa', metadata: { order: '42' } };
+
+/** POSTs form parameters with an Idempotency-Key. */
+const keyed = (t: TestApp, path: string, key: string, params: object, apiKey = KEY) =>
+  post(t, path, params, apiKey).set('Idempotency-Key', key);
+
+const count = async (t: TestApp, table: string): Promise<number> =>
+  (await t.dataSource.query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+
+/** A connection of its own, to hold locks the way another transaction would. */
+async function sideConnection(): Promise<Client> {
+  const client = new Client({ connectionString: testDatabaseUrl() });
+  await client.connect();
+  return client;
+}
+
+describe('idempotency keys (CONTRACT §5)', () => {
+  let t: TestApp;
+  beforeAll(async () => {
+    t = await bootApp();
+  });
+  afterAll(() => t.app.close());
+  beforeEach(() => truncateAll(t.dataSource));
+
+  it('executes the first request with a key and saves its answer with its writes', async () => {
+    const res = await keyed(t, '/v1/charges', 'first-key', CHARGE).expect(200);
+    expect(res.headers['idempotency-key']).toBe('first-key');
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    const [record] = await t.dataSource.query(`SELECT status_code, response_body, request_id, path FROM idempotency_keys`);
+    expect(record).toEqual({ status_code: 200, response_body: res.text, request_id: res.headers['request-id'], path: '/v1/charges' });
+    expect(await count(t, 'charges')).toBe(1);
+  });
+
+  it('replays the stored response byte for byte for a reused key, executing nothing', async () => {
+    const first = await keyed(t, '/v1/charges', 'k-replay', CHARGE).expect(200);
+    const again = await keyed(t, '/v1/charges', 'k-replay', CHARGE).expect(200);
+    expect(again.text).toBe(first.text);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.headers['original-request']).toBe(first.headers['request-id']);
+    expect(again.headers['request-id']).toMatch(/^req_/);
+    expect(again.headers['request-id']).not.toBe(first.headers['request-id']);
+    expect(again.headers['idempotency-key']).toBe('k-replay');
+    expect(await count(t, 'charges')).toBe(1);
+  });
+
+  it('treats the JSON encoding and another key order of the same parameters as the same request', async () => {
+    const first = await keyed(t, '/v1/charges', 'k-enc', CHARGE).expect(200);
+    const json = await t.http().post('/v1/charges').auth(KEY, '').set('Idempotency-Key', 'k-enc')
+      .send({ metadata: { order: 42 }, source: 'tok_visa', currency: 'usd', amount: 2000 }).expect(200);
+    expect(json.headers['idempotent-replayed']).toBe('true');
+    expect(json.text).toBe(first.text);
+    expect(await count(t, 'charges')).toBe(1);
+  });
+
+  it.each([
+    ['other parameters', '/v1/charges', { ...CHARGE, amount: 2001 }],
+    ['another endpoint', '/v1/customers', { email: 'a@example.com' }],
+  ])('answers 409 idempotency_key_reused for %s and executes nothing', async (_name, path, params) => {
+    await keyed(t, '/v1/charges', 'k-mismatch', CHARGE).expect(200);
+    const before = await rowCounts(t.dataSource);
+    const res = await keyed(t, path, 'k-mismatch', params).expect(409);
+    expect(res.body.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_reused' });
+    expect(res.headers['stripe-should-retry']).toBe('false');
+    expect(await rowCounts(t.dataSource)).toEqual(before);
+  });
+
+  it('answers 409 idempotency_key_in_use at once while the first request holds the key', async () => {
+    // Make the first request really be in flight: it takes the key's lock, then blocks on its
+    // INSERT into charges, because another transaction holds a lock on that table.
+    const blocker = await sideConnection();
+    await blocker.query('BEGIN');
+    await blocker.query('LOCK TABLE charges IN SHARE MODE');
+    const first = keyed(t, '/v1/charges', 'k-in-flight', CHARGE).then((r) => r);
+    let inFlight = false;
+    // Wait until the first request holds the key's advisory lock.
+    for (let i = 0; i < 100 && !inFlight; i++) {
+      await new Promise((r) => setTimeout(r, 20));
+      const { rows } = await blocker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND granted`);
+      inFlight = rows[0].n > 0;
+    }
+    expect(inFlight).toBe(true);
+
+    // The second request answers while the first is still blocked: it did not wait for it.
+    const second = await keyed(t, '/v1/charges', 'k-in-flight', CHARGE);
+    expect(second.status).toBe(409);
+    expect(second.body.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_in_use' });
+    expect(second.headers['stripe-should-retry']).toBe('true');
+    expect(second.headers['retry-after']).toBe('1');
+    const { rows } = await blocker.query(`SELECT count(*)::int AS n FROM charges`);
+    expect(rows[0].n).toBe(0);
+
+    await blocker.query('ROLLBACK');
+    await blocker.end();
+    const done = await first;
+    expect(done.status).toBe(200);
+    const replay = await keyed(t, '/v1/charges', 'k-in-flight', CHARGE).expect(200);
+    expect(replay.headers['idempotent-replayed']).toBe('true');
+    expect(replay.body.id).toBe(done.body.id);
+    expect(await count(t, 'charges')).toBe(1);
+  });
+
+  it('saves a decline: the retry gets the same 402 naming the same failed charge', async () => {
+    const params = { ...CHARGE, source: 'tok_chargeDeclinedInsufficientFunds' };
+    const first = await keyed(t, '/v1/charges', 'k-decline', params).expect(402);
+    const again = await keyed(t, '/v1/charges', 'k-decline', params).expect(402);
+    expect(again.text).toBe(first.text);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await count(t, 'charges')).toBe(1);
+  });
+
+  it('saves a 404 for a referenced customer and a 400 charge_already_captured', async () => {
+    const missing = { ...CHARGE, source: undefined, customer: 'cus_doesnotexist' };
+    await keyed(t, '/v1/charges', 'k-404', missing).expect(404);
+    const replay404 = await keyed(t, '/v1/charges', 'k-404', missing).expect(404);
+    expect(replay404.headers['idempotent-replayed']).toBe('true');
+
+    const { body: charge } = await post(t, '/v1/charges', CHARGE).expect(200);
+    const first = await keyed(t, `/v1/charges/${charge.id}/capture`, 'k-captured', {}).expect(400);
+    expect(first.body.error.code).toBe('charge_already_captured');
+    const again = await keyed(t, `/v1/charges/${charge.id}/capture`, 'k-captured', {}).expect(400);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(await count(t, 'idempotency_keys')).toBe(2);
+  });
+
+  it.each([
+    ['a missing API key', (k: string) => t.http().post('/v1/charges').type('form').set('Idempotency-Key', k).send(form(CHARGE)), 401],
+    ['malformed JSON', (k: string) => t.http().post('/v1/charges').auth(KEY, '').set('Idempotency-Key', k).type('json').send('{"amount":'), 400],
+    ['a parameter refused by validation', (k: string) => keyed(t, '/v1/charges', k, { ...CHARGE, amount: 10 }), 400],
+    ['an unknown parameter', (k: string) => keyed(t, '/v1/charges', k, { ...CHARGE, foo: 'bar' }), 400],
+  ])('does not save %s, so the corrected retry executes', async (_name, send, status) => {
+    const refused = await send('k-refused');
+    expect(refused.status).toBe(status);
+    expect(await rowCounts(t.dataSource)).toEqual({ charges: 0, customers: 0, idempotency_keys: 0 });
+    const retry = await keyed(t, '/v1/charges', 'k-refused', CHARGE).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+  });
+
+  it.each([
+    ['256 characters', 'k'.repeat(256)],
+    ['nothing', ''],
+    ['a tab', 'bad\tkey'],
+    ['a non-ASCII character', 'caf\u00e9'],
+  ])('refuses a key of %s with 400 and writes nothing', async (_name, key) => {
+    const res = await post(t, '/v1/charges', CHARGE).set('Idempotency-Key', key);
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param: 'Idempotency-Key' });
+    expect(await rowCounts(t.dataSource)).toEqual({ charges: 0, customers: 0, idempotency_keys: 0 });
+  });
+
+  it('accepts a key of exactly 255 printable characters', async () => {
+    const key = ' !~'.repeat(85);
+    await keyed(t, '/v1/charges', key, CHARGE).expect(200);
+    expect((await keyed(t, '/v1/charges', key, CHARGE).expect(200)).headers['idempotent-replayed']).toBe('true');
+  });
+
+  it('ignores the header on GET and DELETE', async () => {
+    const { body: c } = await post(t, '/v1/customers', {});
+    const got = await t.http().get(`/v1/customers/${c.id}`).auth(KEY, '').set('Idempotency-Key', 'k-get').expect(200);
+    expect(got.headers['idempotency-key']).toBeUndefined();
+    await t.http().delete(`/v1/customers/${c.id}`).auth(KEY, '').set('Idempotency-Key', 'k-get').expect(200);
+    expect(await count(t, 'idempotency_keys')).toBe(0);
+  });
+
+  it('scopes keys per account', async () => {
+    const mine = await keyed(t, '/v1/charges', 'shared-key', CHARGE).expect(200);
+    const theirs = await keyed(t, '/v1/charges', 'shared-key', { ...CHARGE, amount: 3000 }, OTHER_KEY).expect(200);
+    expect(theirs.headers['idempotent-replayed']).toBeUndefined();
+    expect(theirs.body.id).not.toBe(mine.body.id);
+    expect(await count(t, 'charges')).toBe(2);
+  });
+
+  it('runs keyless POSTs normally, every one executing', async () => {
+    await post(t, '/v1/charges', CHARGE).expect(200);
+    await post(t, '/v1/charges', CHARGE).expect(200);
+    expect(await count(t, 'charges')).toBe(2);
+    expect(await count(t, 'idempotency_keys')).toBe(0);
+  });
+});
+
+describe('idempotency settings', () => {
+  const boot = async (env: Record<string, string>) => {
+    Object.assign(process.env, env);
+    try {
+      return await bootApp();
+    } finally {
+      for (const name of Object.keys(env)) delete process.env[name];
+    }
+  };
+
+  it.each([400, 422])('answers a mismatch with IDEMPOTENCY_MISMATCH_STATUS=%i', async (status) => {
+    const t = await boot({ IDEMPOTENCY_MISMATCH_STATUS: String(status) });
+    try {
+      await truncateAll(t.dataSource);
+      await keyed(t, '/v1/charges', 'k-status', CHARGE).expect(200);
+      const res = await keyed(t, '/v1/charges', 'k-status', { ...CHARGE, amount: 999 }).expect(status);
+      expect(res.body.error).toMatchObject({ type: 'idempotency_error', code: 'idempotency_key_reused' });
+    } finally {
+      await t.app.close();
+    }
+  });
+
+  it('treats a key older than IDEMPOTENCY_KEY_TTL as new, and the purge deletes expired keys', async () => {
+    const t = await boot({ IDEMPOTENCY_KEY_TTL: '1' });
+    try {
+      await truncateAll(t.dataSource);
+      const first = await keyed(t, '/v1/charges', 'k-ttl', CHARGE).expect(200);
+      await keyed(t, '/v1/charges', 'k-other', CHARGE).expect(200);
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Other parameters would be a mismatch within the window; past it, the key is new.
+      const later = await keyed(t, '/v1/charges', 'k-ttl', { ...CHARGE, amount: 5000 }).expect(200);
+      expect(later.headers['idempotent-replayed']).toBeUndefined();
+      expect(later.body.id).not.toBe(first.body.id);
+      expect(await count(t, 'idempotency_keys')).toBe(2);
+
+      const purged = await t.app.get(IdempotencyPurger).purge();
+      expect(purged).toBe(1);
+      const keys = await t.dataSource.query(`SELECT key FROM idempotency_keys`);
+      expect(keys).toEqual([{ key: 'k-ttl' }]);
+    } finally {
+      await t.app.close();
+    }
+  });
+});
