@@ -30,7 +30,15 @@ export interface ServerProcess {
   exited: Promise<number | NodeJS.Signals>;
 }
 
-/** Starts `node dist/src/main.js` with these settings and waits until it listens. */
+async function isServing(url: string): Promise<boolean> {
+  try {
+    return (await fetch(`${url}/health`)).status === 200;
+  } catch {
+    return false;
+  }
+}
+
+/** Starts `node dist/src/main.js` with these settings and waits until its /health answers 200. */
 export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
   const proc = spawn(process.execPath, [MAIN], {
@@ -50,7 +58,7 @@ export async function startServer(env: Record<string, string | undefined>): Prom
   proc.stderr!.on('data', collect(server.stderr));
 
   const deadline = Date.now() + START_TIMEOUT_MS;
-  while (!server.stdout.some((line) => line.includes('oncepay listening on'))) {
+  while (!(await isServing(server.url))) {
     if (proc.exitCode !== null || proc.signalCode !== null) {
       throw new Error(`server exited while starting: ${server.stderr.join('\n')}`);
     }
@@ -58,7 +66,7 @@ export async function startServer(env: Record<string, string | undefined>): Prom
       proc.kill('SIGKILL');
       throw new Error(`server did not start in ${START_TIMEOUT_MS} ms: ${server.stdout.join('\n')}`);
     }
-    await new Promise((r) => setTimeout(r, 50));
+    await new Promise((r) => setTimeout(r, 100));
   }
   return server;
 }
