@@ -39,7 +39,7 @@ describe('the server process', () => {
       const res = await fetch(`${server.url}/v1/customers?limit=1`, { headers: auth });
       expect(res.status).toBe(200);
       await new Promise((r) => setTimeout(r, 200));
-      const lines = server.stdout.map((l) => JSON.parse(l)).filter((l) => l.context === 'http');
+      const lines = server.stdout.map((l) => JSON.parse(l)).filter((l) => l.context === 'http' && l.message.path === '/v1/customers');
       expect(lines).toHaveLength(1);
       expect(lines[0].message).toMatchObject({
         method: 'GET',

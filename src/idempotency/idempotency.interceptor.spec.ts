@@ -111,7 +111,10 @@ beforeEach(() => {
       db.rows.set(rowId(row.account, row.key), { ...row, id: 'new', createdAt: new Date(), expired: false });
     }),
   };
-  txHost = { withTransaction: jest.fn((fn: () => Promise<unknown>) => db.withTransaction(fn)) };
+  // withTransaction(fn) or withTransaction(options, fn), as @nestjs-cls/transactional accepts.
+  txHost = {
+    withTransaction: jest.fn((...args: unknown[]) => db.withTransaction(args[args.length - 1] as () => Promise<unknown>)),
+  };
 });
 
 const answering = (body: unknown) => ({
