@@ -3,7 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { DynamicModule, MiddlewareConsumer, Module, NestModule } from '@nestjs/common';
 import { ConfigModule } from '@nestjs/config';
 import { ScheduleModule } from '@nestjs/schedule';
-import { APP_FILTER, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { getDataSourceToken, TypeOrmModule } from '@nestjs/typeorm';
 import { ClsModule } from 'nestjs-cls';
 import { ChargesModule } from './charges/charges.module';
@@ -14,7 +14,10 @@ import { createValidationPipe } from './common/validation';
 import { CustomersModule } from './customers/customers.module';
 import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { FaultInterceptor } from './sandbox/fault.interceptor';
+import { SandboxModule } from './sandbox/sandbox.module';
 
 export interface AppOptions {
   /** The PostgreSQL URL, already resolved: `DATABASE_URL`, or the embedded server's. */
@@ -44,12 +47,18 @@ export class AppModule implements NestModule {
         ScheduleModule.forRoot(),
         HealthModule,
         IdempotencyModule,
+        SandboxModule,
         CustomersModule,
         ChargesModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useFactory: createValidationPipe },
+        // Interceptors run in the order registered, the first outermost: faults wrap the
+        // idempotency layer, so "before execute" precedes the key lookup and "after commit"
+        // follows the idempotency transaction's commit.
+        { provide: APP_INTERCEPTOR, useExisting: FaultInterceptor },
+        { provide: APP_INTERCEPTOR, useExisting: IdempotencyInterceptor },
       ],
     };
   }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
+import { RequestLogService } from '../sandbox/request-log.service';
 import {
   ApiError,
   DatabaseUnavailableError,
@@ -62,15 +63,21 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
+  constructor(private readonly requestLog: RequestLogService) {}
+
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    const req = http.getRequest<Request>();
-    const res = http.getResponse<Response>();
+    void this.respond(exception, http.getRequest<Request>(), http.getResponse<Response>());
+  }
+
+  /** Logs the request in the sandbox's request log first, so the line exists once the answer does. */
+  private async respond(exception: unknown, req: Request, res: Response): Promise<void> {
     const error = toApiError(exception, req, this.logger);
-    if (res.headersSent) {
+    if (res.headersSent || res.destroyed) {
       res.end();
       return;
     }
+    await this.requestLog.record(req, res, error.status, error);
     res.status(error.status).set(error.headers).json(error.toEnvelope());
   }
 }

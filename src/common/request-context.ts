@@ -6,6 +6,13 @@ export interface RequestContext {
   requestId: string;
   /** The caller's account, set by the auth guard; absent on public routes such as `/health`. */
   account?: string;
+  /** The sandbox fault applied to this request, if any. */
+  fault?: string;
+  /**
+   * Awaited inside the request's transaction after the endpoint has run, just before the commit.
+   * The sandbox's `hold` fault uses it to keep a request in flight with its key locked.
+   */
+  beforeCommit?: () => Promise<void>;
 }
 
 const CONTEXT = Symbol('oncepay.context');

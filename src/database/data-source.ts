@@ -3,6 +3,8 @@ import type { DataSourceOptions } from 'typeorm';
 import { Charge } from '../charges/charge.entity';
 import { Customer } from '../customers/customer.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
+import { LoggedRequest } from '../sandbox/logged-request.entity';
+import { SandboxFault } from '../sandbox/sandbox-fault.entity';
 
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
 export const POOL_SIZE = 16;
@@ -18,7 +20,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [Customer, Charge, IdempotencyKey],
+    entities: [Customer, Charge, IdempotencyKey, SandboxFault, LoggedRequest],
     // From `src/database` (ts-jest) or `dist/src/database` (the build), two levels up is the
     // folder that holds `migrations/`, in source or compiled form.
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],

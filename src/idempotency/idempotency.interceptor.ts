@@ -68,7 +68,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {
     const header = req.headers['idempotency-key'];
-    if (header === undefined) return this.finish(await this.txHost.withTransaction(TRANSACTION_OPTIONS, () => this.run(next)));
+    if (header === undefined) return this.finish(await this.txHost.withTransaction(TRANSACTION_OPTIONS, () => this.run(req, next)));
 
     const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
     res.setHeader('Idempotency-Key', key);
@@ -95,7 +95,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         const record = await this.keys.find(account, key, this.ttlSeconds);
         if (record && !record.expired) return record;
         if (record) await this.keys.remove(record);
-        return this.run(next, (body, statusCode) =>
+        return this.run(req, next, (body, statusCode) =>
           this.keys.save({
             account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody: body, requestId: context.requestId,
           }), successStatus);
@@ -119,16 +119,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * Any other error — a refusal by validation, a database failure — propagates out of
    * `withTransaction`, which rolls everything back, record included, so a retry executes afresh.
    */
-  private async run(next: CallHandler, save?: (body: string, status: number) => Promise<void>, successStatus = HttpStatus.OK): Promise<Outcome> {
+  private async run(
+    req: Request,
+    next: CallHandler,
+    save?: (body: string, status: number) => Promise<void>,
+    successStatus = HttpStatus.OK,
+  ): Promise<Outcome> {
+    let outcome: Outcome;
     try {
       const body = await lastValueFrom(next.handle());
       await save?.(JSON.stringify(body), successStatus);
-      return { body };
+      outcome = { body };
     } catch (error) {
       if (!(error instanceof ApiError && error.isOutcome)) throw error;
       await save?.(JSON.stringify(error.toEnvelope()), error.status);
-      return { error };
+      outcome = { error };
     }
+    // Everything is written; only the commit is left. A `hold` fault waits here, so the request
+    // stays in flight with its transaction open and its key locked.
+    await getContext(req).beforeCommit?.();
+    return outcome;
   }
 
   /** After the commit: send the body, or throw the outcome error to the exception filter. */

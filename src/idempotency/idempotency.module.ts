@@ -1,12 +1,14 @@
 import { Module } from '@nestjs/common';
-import { APP_INTERCEPTOR } from '@nestjs/core';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import { IdempotencyPurger } from './idempotency.purger';
 import { IdempotencyService } from './idempotency.service';
 
-/** Idempotency keys (CONTRACT §5): the interceptor on every POST under `/v1`, and the purge. */
+/**
+ * Idempotency keys (CONTRACT §5): the interceptor on every POST under `/v1` (registered globally
+ * by `AppModule`, which orders it after the sandbox's), and the purge of expired keys.
+ */
 @Module({
-  providers: [IdempotencyService, IdempotencyPurger, { provide: APP_INTERCEPTOR, useClass: IdempotencyInterceptor }],
-  exports: [IdempotencyService],
+  providers: [IdempotencyService, IdempotencyPurger, IdempotencyInterceptor],
+  exports: [IdempotencyService, IdempotencyInterceptor],
 })
 export class IdempotencyModule {}

@@ -1,0 +1,39 @@
+import { Transform } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { ToInteger } from '../../common/validation';
+import { FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
+
+/** Most times one armed fault may fire. */
+export const MAX_FAULT_TIMES = 1_000;
+
+/** The parameters of `POST /_sandbox/faults`. */
+export class ArmFaultDto {
+  @IsIn(FAULTS, { message: `Unknown fault: use one of ${FAULTS.join(', ')}.` })
+  fault!: (typeof FAULTS)[number];
+
+  @IsOptional()
+  @Transform(({ value }) => (typeof value === 'string' ? value.toUpperCase() : value))
+  @IsIn(['GET', 'POST', 'DELETE'], { message: 'Invalid method: use GET, POST or DELETE.' })
+  method?: string;
+
+  /** An exact path (`/v1/charges`), or a prefix ending in `*` (`/v1/charges*`). */
+  @IsOptional()
+  @IsString()
+  @MaxLength(512)
+  @Matches(/^\/[^*\s]*\*?$/, { message: 'Invalid path: an absolute path such as /v1/charges, or a prefix ending in * such as /v1/*.' })
+  path?: string;
+
+  @IsOptional()
+  @ToInteger()
+  @IsInt({ message: 'Invalid times: must be a whole number.' })
+  @Min(1, { message: 'Invalid times: must be at least 1.' })
+  @Max(MAX_FAULT_TIMES, { message: `Invalid times: must be at most ${MAX_FAULT_TIMES}.` })
+  times?: number;
+
+  @IsOptional()
+  @ToInteger()
+  @IsInt({ message: 'Invalid delay_ms: must be a whole number of milliseconds.' })
+  @Min(0, { message: 'Invalid delay_ms: must not be negative.' })
+  @Max(MAX_FAULT_DELAY_MS, { message: `Invalid delay_ms: must be at most ${MAX_FAULT_DELAY_MS}.` })
+  delay_ms?: number;
+}

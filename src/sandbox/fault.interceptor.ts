@@ -1,0 +1,91 @@
+import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
+import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { from, lastValueFrom, mergeMap, NEVER, Observable, of } from 'rxjs';
+import { InternalApiError, RateLimitError } from '../common/errors';
+import { getContext } from '../common/request-context';
+import { AppliedFault, parseFaultHeader } from './faults';
+import { RequestLogService } from './request-log.service';
+import { SandboxService } from './sandbox.service';
+
+/** Marks a request whose connection was closed on purpose: nothing is to be sent. */
+const DROPPED = Symbol('dropped');
+type Settled = { value: unknown } | { error: unknown };
+
+/**
+ * Applies sandbox faults to `/v1` requests and writes their line in the request log. It is the
+ * outermost interceptor, registered before the idempotency interceptor, so "before execute" here
+ * means before the key is looked up or any transaction begins, and "after commit" means after the
+ * idempotency interceptor's transaction has committed. Errors are logged by the exception filter.
+ */
+@Injectable()
+export class FaultInterceptor implements NestInterceptor {
+  constructor(
+    private readonly sandbox: SandboxService,
+    private readonly requestLog: RequestLogService,
+    private readonly reflector: Reflector,
+  ) {}
+
+  intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const req = context.switchToHttp().getRequest<Request>();
+    if (!req.path.startsWith('/v1/')) return next.handle();
+    const res = context.switchToHttp().getResponse<Response>();
+    const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.OK;
+    return from(this.handle(req, res, next, status)).pipe(mergeMap((value) => (value === DROPPED ? NEVER : of(value))));
+  }
+
+  private async handle(req: Request, res: Response, next: CallHandler, status: number): Promise<unknown> {
+    const context = getContext(req);
+    const header = req.headers['sandbox-fault'];
+    const applied: AppliedFault | undefined =
+      typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
+    if (applied) context.fault = applied.fault;
+
+    switch (applied?.fault) {
+      // Before execute: nothing has run and nothing will; the server keeps nothing, so a retry
+      // (with or without the key) executes as if this request had never come.
+      case 'rate_limit':
+        throw new RateLimitError('Too many requests hit the API too quickly (sandbox fault rate_limit).');
+      case 'error_before_execute':
+        throw new InternalApiError();
+      case 'drop_before_execute':
+        return this.drop(req, res);
+      // Hold: inside the transaction, after the endpoint's writes and before the commit, so the
+      // key stays locked and a concurrent retry gets idempotency_key_in_use. A request without a
+      // transaction (a GET) is simply held before it runs.
+      case 'hold':
+        if (req.method === 'POST') context.beforeCommit = () => sleep(applied.delayMs);
+        else await sleep(applied.delayMs);
+        break;
+    }
+
+    const settled: Settled = await lastValueFrom(next.handle()).then(
+      (value) => ({ value }),
+      (error: unknown) => ({ error }),
+    );
+
+    switch (applied?.fault) {
+      // After commit: the write and its idempotency record are durable; only the answer is lost,
+      // replaced or late. A retry with the same key gets the real result, replayed.
+      case 'drop_after_commit':
+        return this.drop(req, res);
+      case 'error_after_commit':
+        throw new InternalApiError();
+      case 'delay':
+        await sleep(applied.delayMs);
+        break;
+    }
+    if ('error' in settled) throw settled.error;
+    await this.requestLog.record(req, res, status);
+    return settled.value;
+  }
+
+  /** Closes the connection without an answer, as a network failure would. */
+  private async drop(req: Request, res: Response): Promise<typeof DROPPED> {
+    await this.requestLog.record(req, res, null);
+    req.socket.destroy();
+    return DROPPED;
+  }
+}

@@ -1,0 +1,55 @@
+import { InvalidRequestError } from '../common/errors';
+
+/**
+ * The faults of CONTRACT §6. Each acts at one depth of a request, and that depth is what makes
+ * it useful: `*_before_execute` and `rate_limit` act before anything has run, so the server keeps
+ * nothing; `*_after_commit` and `delay` act after the transaction committed, so the server keeps
+ * the write and its idempotency record and only the answer is lost or late; `hold` acts inside the
+ * transaction, so the request stays in flight with its key locked.
+ */
+export const FAULTS = [
+  'drop_after_commit',
+  'drop_before_execute',
+  'error_after_commit',
+  'error_before_execute',
+  'delay',
+  'hold',
+  'rate_limit',
+] as const;
+export type FaultName = (typeof FAULTS)[number];
+
+/** `delay` and `hold` last this long when no `delay_ms` is given. */
+export const DEFAULT_FAULT_DELAY_MS = 1_000;
+/** The longest `delay_ms` accepted: long enough for any test, short enough to never hang one. */
+export const MAX_FAULT_DELAY_MS = 60_000;
+
+export interface AppliedFault {
+  fault: FaultName;
+  delayMs: number;
+}
+
+export function isFault(name: string): name is FaultName {
+  return (FAULTS as readonly string[]).includes(name);
+}
+
+/**
+ * Reads the `Sandbox-Fault` header: a fault name, optionally followed by `; delay_ms=<n>`, as in
+ * `Sandbox-Fault: hold; delay_ms=3000`. It applies to this one request only.
+ */
+export function parseFaultHeader(header: string): AppliedFault {
+  const [name, ...options] = header.split(';').map((part) => part.trim());
+  if (!isFault(name)) {
+    throw new InvalidRequestError(`Unknown fault '${name}' in Sandbox-Fault: use one of ${FAULTS.join(', ')}.`, { param: 'Sandbox-Fault' });
+  }
+  let delayMs = DEFAULT_FAULT_DELAY_MS;
+  for (const option of options) {
+    const match = /^delay_ms=(\d{1,6})$/.exec(option);
+    if (!match || Number(match[1]) > MAX_FAULT_DELAY_MS) {
+      throw new InvalidRequestError(`Invalid Sandbox-Fault option '${option}': only delay_ms=<0 to ${MAX_FAULT_DELAY_MS}> is accepted.`, {
+        param: 'Sandbox-Fault',
+      });
+    }
+    delayMs = Number(match[1]);
+  }
+  return { fault: name, delayMs };
+}

@@ -1,0 +1,77 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable, Logger } from '@nestjs/common';
+import type { Request, Response } from 'express';
+import { apiKeyFrom } from '../common/auth.guard';
+import { ApiError, IdempotencyError } from '../common/errors';
+import { accountIdForKey } from '../common/ids';
+import { listPage, ListParamsDto } from '../common/list';
+import { getContext } from '../common/request-context';
+import { LoggedRequest, RequestOutcome } from './logged-request.entity';
+
+/** Requests under this prefix are logged; the control plane's own calls are not. */
+const LOGGED_PREFIX = '/v1/';
+
+/**
+ * What became of a request, from what the client was sent: a fault overrides everything; a
+ * replay is marked by its header; idempotency conflicts by their code; otherwise it executed if it
+ * succeeded or ended in the endpoint's own outcome (a decline), and was rejected if refused.
+ */
+export function outcomeOf(res: Response, status: number | null, error: unknown, fault: string | undefined): RequestOutcome {
+  if (fault) return 'faulted';
+  if (res.getHeader('Idempotent-Replayed') === 'true') return 'replayed';
+  if (error instanceof IdempotencyError) return error.details.code === 'idempotency_key_in_use' ? 'key_in_use' : 'key_reused';
+  if (status !== null && status < 400) return 'executed';
+  return error instanceof ApiError && error.isOutcome ? 'executed' : 'rejected';
+}
+
+/** The per-account request log of CONTRACT §6. */
+@Injectable()
+export class RequestLogService {
+  private readonly logger = new Logger('RequestLog');
+
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get repo() {
+    return this.txHost.tx.getRepository(LoggedRequest);
+  }
+
+  /**
+   * Writes the request's line before its answer is sent, so a client that reads the log right
+   * after an answer finds it there. A request refused before authentication has no account yet;
+   * its key is read here if it is well formed, and otherwise the request is not logged (there is
+   * no account to log it under). A failure to log never changes the answer.
+   */
+  async record(req: Request, res: Response, status: number | null, error?: unknown): Promise<void> {
+    if (!req.path.startsWith(LOGGED_PREFIX)) return;
+    const context = getContext(req);
+    let account = context.account;
+    if (!account) {
+      try {
+        account = accountIdForKey(apiKeyFrom(req.headers.authorization));
+      } catch {
+        return;
+      }
+    }
+    const key = req.method === 'POST' ? req.headers['idempotency-key'] : undefined;
+    try {
+      await this.repo.insert({
+        id: context.requestId,
+        account,
+        method: req.method,
+        path: req.path,
+        idempotencyKey: typeof key === 'string' ? key : null,
+        status,
+        outcome: outcomeOf(res, status, error, context.fault),
+        fault: context.fault ?? null,
+        created: new Date(),
+      });
+    } catch (logError) {
+      this.logger.warn(`could not log request ${context.requestId}: ${String(logError)}`);
+    }
+  }
+
+  list(account: string, params: ListParamsDto) {
+    return listPage(this.repo, { account }, params, 'request');
+  }
+}

@@ -1,0 +1,75 @@
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { Account, AuthGuard } from '../common/auth.guard';
+import { listEnvelope, ListParamsDto } from '../common/list';
+import { ArmFaultDto } from './dto/arm-fault.dto';
+import { LoggedRequest } from './logged-request.entity';
+import { SandboxFault } from './sandbox-fault.entity';
+import { RequestLogService } from './request-log.service';
+import { SandboxService } from './sandbox.service';
+import { unixSeconds } from '../customers/customer.view';
+
+function faultView(fault: SandboxFault) {
+  return {
+    id: fault.id,
+    object: 'sandbox.fault',
+    fault: fault.fault,
+    method: fault.method,
+    path: fault.path === null ? null : `${fault.path}${fault.pathPrefix ? '*' : ''}`,
+    times: fault.times,
+    remaining: fault.remaining,
+    delay_ms: fault.delayMs,
+    created: unixSeconds(fault.created),
+  };
+}
+
+function requestView(entry: LoggedRequest) {
+  return {
+    request_id: entry.id,
+    method: entry.method,
+    path: entry.path,
+    idempotency_key: entry.idempotencyKey,
+    status: entry.status,
+    outcome: entry.outcome,
+    fault: entry.fault,
+    created: unixSeconds(entry.created),
+  };
+}
+
+/** The sandbox control plane (CONTRACT §6), scoped like `/v1` to the caller's account. */
+@Controller('_sandbox')
+@UseGuards(AuthGuard)
+export class SandboxController {
+  constructor(
+    private readonly sandbox: SandboxService,
+    private readonly requestLog: RequestLogService,
+  ) {}
+
+  @Post('faults')
+  @HttpCode(200)
+  async arm(@Account() account: string, @Body() dto: ArmFaultDto) {
+    return faultView(await this.sandbox.arm(account, dto));
+  }
+
+  @Get('faults')
+  async listFaults(@Account() account: string) {
+    return listEnvelope('/_sandbox/faults', (await this.sandbox.list(account)).map(faultView), false);
+  }
+
+  @Delete('faults/:id')
+  async disarm(@Account() account: string, @Param('id') id: string) {
+    const fault = await this.sandbox.disarm(account, id);
+    return { id: fault.id, object: 'sandbox.fault', deleted: true };
+  }
+
+  @Get('requests')
+  async listRequests(@Account() account: string, @Query() params: ListParamsDto) {
+    const { rows, hasMore } = await this.requestLog.list(account, params);
+    return listEnvelope('/_sandbox/requests', rows.map(requestView), hasMore);
+  }
+
+  @Delete('data')
+  async reset(@Account() account: string) {
+    await this.sandbox.reset(account);
+    return { object: 'sandbox.data', deleted: true };
+  }
+}

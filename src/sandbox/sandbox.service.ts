@@ -1,0 +1,87 @@
+import { TransactionHost } from '@nestjs-cls/transactional';
+import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
+import { Injectable } from '@nestjs/common';
+import { Charge } from '../charges/charge.entity';
+import { ResourceMissingError } from '../common/errors';
+import { isIdOf, newId } from '../common/ids';
+import { Customer } from '../customers/customer.entity';
+import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
+import { ArmFaultDto } from './dto/arm-fault.dto';
+import { AppliedFault, DEFAULT_FAULT_DELAY_MS, FaultName } from './faults';
+import { LoggedRequest } from './logged-request.entity';
+import { SandboxFault } from './sandbox-fault.entity';
+
+@Injectable()
+export class SandboxService {
+  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+
+  private get faults() {
+    return this.txHost.tx.getRepository(SandboxFault);
+  }
+
+  async arm(account: string, dto: ArmFaultDto): Promise<SandboxFault> {
+    const prefix = dto.path?.endsWith('*') ?? false;
+    const times = dto.times ?? 1;
+    const fault = this.faults.create({
+      id: newId('flt'),
+      account,
+      fault: dto.fault,
+      method: dto.method ?? null,
+      path: dto.path === undefined ? null : prefix ? dto.path.slice(0, -1) : dto.path,
+      pathPrefix: prefix,
+      times,
+      remaining: times,
+      delayMs: dto.delay_ms ?? (dto.fault === 'delay' || dto.fault === 'hold' ? DEFAULT_FAULT_DELAY_MS : 0),
+      created: new Date(),
+    });
+    await this.faults.insert(fault);
+    return fault;
+  }
+
+  /** The account's faults that have yet to fire, oldest first. */
+  list(account: string): Promise<SandboxFault[]> {
+    return this.faults.createQueryBuilder('f').where('f.account = :account AND f.remaining > 0', { account }).orderBy('f.seq').getMany();
+  }
+
+  async disarm(account: string, id: string): Promise<SandboxFault> {
+    const fault = isIdOf('flt', id) ? await this.faults.findOneBy({ id, account }) : null;
+    if (!fault) throw new ResourceMissingError('fault', id, 'id');
+    await this.faults.delete({ id, account });
+    return fault;
+  }
+
+  /**
+   * Fires the oldest armed fault of this account that matches the request, if any, and counts it
+   * down. One UPDATE does both, so it is safe across processes: the subquery's `FOR UPDATE` makes
+   * a concurrent request wait for this one's decrement and then re-check `remaining > 0` on the
+   * new row version (READ COMMITTED re-evaluates locked rows), so a fault armed for N requests
+   * fires for exactly N, never N + 1, however many arrive at once.
+   */
+  async fire(account: string, method: string, path: string): Promise<AppliedFault | undefined> {
+    // TypeORM's postgres driver answers an UPDATE with [returned rows, affected count].
+    const [rows]: [{ fault: FaultName; delay_ms: number }[], number] = await this.txHost.tx.query(
+      `UPDATE sandbox_faults SET remaining = remaining - 1
+        WHERE id = (
+          SELECT id FROM sandbox_faults
+           WHERE account = $1 AND remaining > 0
+             AND (method IS NULL OR method = $2)
+             AND (path IS NULL OR (path_prefix AND starts_with($3, path)) OR (NOT path_prefix AND path = $3))
+           ORDER BY seq
+           LIMIT 1
+           FOR UPDATE)
+        RETURNING fault, delay_ms`,
+      [account, method, path],
+    );
+    const fired = rows[0];
+    return fired && { fault: fired.fault, delayMs: fired.delay_ms };
+  }
+
+  /** Erases everything the account has: objects, idempotency keys, faults and log, at once. */
+  async reset(account: string): Promise<void> {
+    await this.txHost.withTransaction(async () => {
+      for (const entity of [Charge, Customer, IdempotencyKey, SandboxFault, LoggedRequest]) {
+        await this.txHost.tx.getRepository(entity).delete({ account });
+      }
+    });
+  }
+}
