@@ -1,3 +1,4 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import { InvalidRequestError } from './errors';
@@ -9,6 +10,7 @@ export const MAX_LIST_LIMIT = 100;
 
 /** The parameters every list endpoint takes; list DTOs extend this with their filters. */
 export class ListParamsDto {
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT, description: 'Page size.' })
   @IsOptional()
   @ToInteger()
   @IsInt({ message: 'Invalid integer: limit must be a whole number from 1 to 100.' })
@@ -16,10 +18,12 @@ export class ListParamsDto {
   @Max(MAX_LIST_LIMIT, { message: `Invalid limit: must be at most ${MAX_LIST_LIMIT}.` })
   limit?: number;
 
+  @ApiPropertyOptional({ description: 'A cursor: the id after which (towards older objects) the page starts.' })
   @IsOptional()
   @IsString()
   starting_after?: string;
 
+  @ApiPropertyOptional({ description: 'A cursor: the id before which (towards newer objects) the page ends.' })
   @IsOptional()
   @IsString()
   ending_before?: string;

@@ -1,4 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiIdempotentPost, ApiObjectId, ApiV1Controller } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope } from '../common/list';
 import { customerView, deletedCustomerView } from './customer.view';
@@ -10,33 +12,47 @@ import { UpdateCustomerDto } from './dto/update-customer.dto';
 /** `/v1/customers`, as Stripe's. Every POST answers 200, as Stripe's do, not 201. */
 @Controller('v1/customers')
 @UseGuards(AuthGuard)
+@ApiV1Controller('customers')
 export class CustomersController {
   constructor(private readonly customers: CustomersService) {}
 
   @Post()
   @HttpCode(200)
+  @ApiOperation({ summary: 'Create a customer' })
+  @ApiIdempotentPost('The new customer.', CreateCustomerDto)
   async create(@Account() account: string, @Body() dto: CreateCustomerDto) {
     return customerView(await this.customers.create(account, dto));
   }
 
   @Get()
+  @ApiOperation({ summary: 'List customers, newest first' })
+  @ApiOkResponse({ description: 'A list object: `{object: "list", url, has_more, data}`.' })
   async list(@Account() account: string, @Query() params: ListCustomersDto) {
     const { rows, hasMore } = await this.customers.list(account, params);
     return listEnvelope('/v1/customers', rows.map(customerView), hasMore);
   }
 
   @Get(':id')
+  @ApiOperation({ summary: 'Retrieve a customer' })
+  @ApiObjectId('customer', 'cus')
+  @ApiOkResponse({ description: 'The customer.' })
   async retrieve(@Account() account: string, @Param('id') id: string) {
     return customerView(await this.customers.retrieve(account, id));
   }
 
   @Post(':id')
   @HttpCode(200)
+  @ApiOperation({ summary: 'Update a customer; an empty value clears a field' })
+  @ApiObjectId('customer', 'cus')
+  @ApiIdempotentPost('The updated customer.', UpdateCustomerDto)
   async update(@Account() account: string, @Param('id') id: string, @Body() dto: UpdateCustomerDto) {
     return customerView(await this.customers.update(account, id, dto));
   }
 
   @Delete(':id')
+  @ApiOperation({ summary: 'Delete a customer' })
+  @ApiObjectId('customer', 'cus')
+  @ApiOkResponse({ description: '`{id, object: "customer", deleted: true}`.' })
   async remove(@Account() account: string, @Param('id') id: string) {
     await this.customers.remove(account, id);
     return deletedCustomerView(id);

@@ -1,4 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiDatabaseUnavailable } from '../common/api-docs';
 import { DataSource } from 'typeorm';
 import { DatabaseUnavailableError } from '../common/errors';
 
@@ -7,10 +9,14 @@ const HEALTH_QUERY_TIMEOUT_MS = 2_000;
 
 /** `GET /health`: 200 when the database answers a query, 503 when it does not. No auth. */
 @Controller('health')
+@ApiTags('health')
 export class HealthController {
   constructor(private readonly dataSource: DataSource) {}
 
   @Get()
+  @ApiOperation({ summary: 'Whether the database answers; needs no key' })
+  @ApiOkResponse({ description: 'The database answers.', schema: { type: 'object', properties: { status: { type: 'string', enum: ['ok'] } } } })
+  @ApiDatabaseUnavailable()
   async check(): Promise<{ status: 'ok' }> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {

@@ -1,4 +1,6 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength } from 'class-validator';
+import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
 import { EmptyToNull, Expandable, MAX_TEXT_LENGTH, ToBoolean, ToInteger } from '../../common/validation';
@@ -6,54 +8,83 @@ import { CHARGE_EXPANDABLE } from '../charge.view';
 import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 
 const CURRENCIES = [...CURRENCY_MINIMUMS.keys()];
+/** The lowest of the per-currency minimums: the least any charge can be. */
+const LOWEST_MINIMUM = Math.min(...CURRENCY_MINIMUMS.values());
 
 /**
  * The parameters of `POST /v1/charges`. The per-currency minimum amount and the rule "a source
  * or a customer" need more than one field, so `ChargesService.create` checks them.
  */
 export class CreateChargeDto {
+  @ApiProperty({
+    type: 'integer',
+    minimum: LOWEST_MINIMUM,
+    maximum: MAX_AMOUNT,
+    example: 2000,
+    description:
+      `In the currency's smallest unit (cents), at least the currency's minimum (${CURRENCY_MINIMUMS.get('usd')} for usd) ` +
+      `and at most ${MAX_AMOUNT}. Form-encoded as a string of digits.`,
+  })
   @IsDefined({ message: 'Missing required param: amount.' })
   @ToInteger()
   @IsInt({ message: 'Invalid integer: amount must be a whole number of the smallest currency unit.' })
   @Max(MAX_AMOUNT, { message: `Amount must be no more than ${MAX_AMOUNT}.` })
   amount!: number;
 
+  @ApiProperty({ enum: CURRENCIES, example: 'usd', description: 'A lower-case ISO currency code.' })
   @IsDefined({ message: 'Missing required param: currency.' })
   @IsString()
   @IsIn(CURRENCIES, { message: `Invalid currency: must be a lower-case ISO code, one of ${CURRENCIES.join(', ')}.` })
   currency!: string;
 
+  @ApiPropertyOptional({ maxLength: 64, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   customer?: string;
 
+  @ApiPropertyOptional({
+    maxLength: 64,
+    example: 'tok_visa',
+    description:
+      'A test token (`tok_visa`, `tok_mastercard`, `tok_amex`, `tok_chargeDeclined`, `tok_chargeDeclinedInsufficientFunds`, …) ' +
+      'or test card number (`4242424242424242`, `4000000000000002`, …); the source decides the outcome.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   source?: string;
 
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string | null;
 
+  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: 512 })
   @IsOptional()
   @EmptyToNull()
   @IsEmail({}, { message: 'Invalid email address.' })
   @MaxLength(512)
   receipt_email?: string | null;
 
+  @ApiMetadataProperty()
   @IsOptional()
   @IsMetadata()
   metadata?: Param;
 
+  @ApiPropertyOptional({
+    type: Boolean,
+    default: true,
+    description: 'Whether to capture at once; `false` only authorises. Form-encoded as `true` or `false`.',
+  })
   @IsOptional()
   @ToBoolean()
   @IsBoolean({ message: 'Invalid boolean: capture must be true or false.' })
   capture?: boolean;
 
+  @ApiExpandProperty(CHARGE_EXPANDABLE)
   @Expandable(CHARGE_EXPANDABLE)
   expand?: string[];
 }

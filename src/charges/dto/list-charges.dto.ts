@@ -1,14 +1,18 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiExpandProperty } from '../../common/api-docs';
 import { ListParamsDto } from '../../common/list';
 import { Expandable } from '../../common/validation';
 
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
+  @ApiPropertyOptional({ maxLength: 64, description: 'Only the charges of this customer (`cus_…`).' })
   @IsOptional()
   @IsString()
   @MaxLength(64)
   customer?: string;
 
+  @ApiExpandProperty(['data.customer'])
   @Expandable(['data.customer'])
   expand?: string[];
 }

@@ -1,4 +1,6 @@
+import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
 import { EmptyToNull, MAX_TEXT_LENGTH } from '../../common/validation';
@@ -6,12 +8,14 @@ import { RetrieveChargeDto } from './retrieve-charge.dto';
 
 /** The parameters of `POST /v1/charges/:id`: only the descriptive fields can change. */
 export class UpdateChargeDto extends RetrieveChargeDto {
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH, description: 'An empty value clears it.' })
   @IsOptional()
   @EmptyToNull()
   @IsString()
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string | null;
 
+  @ApiMetadataProperty()
   @IsOptional()
   @IsMetadata()
   metadata?: Param;

@@ -1,28 +1,38 @@
+import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ToInteger } from '../../common/validation';
-import { FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
+import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
 
 /** Most times one armed fault may fire. */
 export const MAX_FAULT_TIMES = 1_000;
 
 /** The parameters of `POST /_sandbox/faults`. */
 export class ArmFaultDto {
+  @ApiProperty({ enum: FAULTS, description: 'What the matching requests suffer (CONTRACT §6).' })
   @IsIn(FAULTS, { message: `Unknown fault: use one of ${FAULTS.join(', ')}.` })
   fault!: (typeof FAULTS)[number];
 
+  @ApiPropertyOptional({ enum: ['GET', 'POST', 'DELETE'], description: 'Only requests with this method; any case. Default: any.' })
   @IsOptional()
   @Transform(({ value }) => (typeof value === 'string' ? value.toUpperCase() : value))
   @IsIn(['GET', 'POST', 'DELETE'], { message: 'Invalid method: use GET, POST or DELETE.' })
   method?: string;
 
   /** An exact path (`/v1/charges`), or a prefix ending in `*` (`/v1/charges*`). */
+  @ApiPropertyOptional({
+    maxLength: 512,
+    pattern: '^/[^*\\s]*\\*?$',
+    example: '/v1/charges',
+    description: 'An exact path, or a prefix ending in `*` (`/v1/*`). Default: any path.',
+  })
   @IsOptional()
   @IsString()
   @MaxLength(512)
   @Matches(/^\/[^*\s]*\*?$/, { message: 'Invalid path: an absolute path such as /v1/charges, or a prefix ending in * such as /v1/*.' })
   path?: string;
 
+  @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_FAULT_TIMES, default: 1, description: 'How many requests it fires on.' })
   @IsOptional()
   @ToInteger()
   @IsInt({ message: 'Invalid times: must be a whole number.' })
@@ -30,6 +40,13 @@ export class ArmFaultDto {
   @Max(MAX_FAULT_TIMES, { message: `Invalid times: must be at most ${MAX_FAULT_TIMES}.` })
   times?: number;
 
+  @ApiPropertyOptional({
+    type: 'integer',
+    minimum: 0,
+    maximum: MAX_FAULT_DELAY_MS,
+    default: DEFAULT_FAULT_DELAY_MS,
+    description: 'For `delay` and `hold`: how long, in milliseconds.',
+  })
   @IsOptional()
   @ToInteger()
   @IsInt({ message: 'Invalid delay_ms: must be a whole number of milliseconds.' })
