@@ -1,10 +1,12 @@
 import { resolve } from 'node:path';
 import type { Database } from '../src/database/embedded-postgres';
 
-/** Where the embedded PostgreSQL for tests keeps its data, apart from `npm start`'s. */
-export const TEST_DATA_DIR = resolve(__dirname, '..', '.data', 'test');
-/** Its port, apart from `npm start`'s 54329, so tests can run while a server is up. */
-export const TEST_EMBEDDED_PORT = 54330;
+/**
+ * Where each test run's embedded PostgreSQL keeps its data, apart from `npm start`'s. Every run
+ * starts a server of its own, in a folder of its own on a free port, so two runs at once (two
+ * terminals, or a watcher beside a full run) never share, truncate or stop each other's database.
+ */
+export const testDataDir = (pid: number) => resolve(__dirname, '..', '.data', 'test', String(pid));
 
 /** The URL the global setup chose; every suite reads it from here. */
 export function testDatabaseUrl(): string {
@@ -13,8 +15,8 @@ export function testDatabaseUrl(): string {
   return url;
 }
 
-/** What the global setup made and the teardown removes. */
+/** What the global setup started and the teardown removes. */
 export interface TestDatabase {
   server: Database;
-  name: string;
+  dataDir: string;
 }

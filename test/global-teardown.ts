@@ -1,13 +1,10 @@
-import { Client } from 'pg';
+import { rmSync } from 'node:fs';
 import type { TestDatabase } from './database';
 
-/** Drops this run's database and stops the embedded server, if the global setup made them. */
+/** Stops this run's embedded PostgreSQL, if the global setup started one, and removes its data. */
 export default async function globalTeardown(): Promise<void> {
   const testDatabase = (globalThis as { testDatabase?: TestDatabase }).testDatabase;
   if (!testDatabase) return;
-  const admin = new Client({ connectionString: testDatabase.server.url });
-  await admin.connect();
-  await admin.query(`DROP DATABASE IF EXISTS ${testDatabase.name} WITH (FORCE)`);
-  await admin.end();
   await testDatabase.server.stop();
+  rmSync(testDatabase.dataDir, { recursive: true, force: true });
 }
