@@ -16,6 +16,7 @@ import { DatabaseModule } from './database/database.module';
 import { HealthModule } from './health/health.module';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyModule } from './idempotency/idempotency.module';
+import { PlaygroundModule } from './playground/playground.module';
 import { FaultInterceptor } from './sandbox/fault.interceptor';
 import { SandboxModule } from './sandbox/sandbox.module';
 
@@ -50,6 +51,7 @@ export class AppModule implements NestModule {
         SandboxModule,
         CustomersModule,
         ChargesModule,
+        PlaygroundModule,
       ],
       providers: [
         { provide: APP_FILTER, useClass: ErrorFilter },
