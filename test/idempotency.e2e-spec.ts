@@ -182,6 +182,27 @@ describe('idempotency keys (CONTRACT §5)', () => {
   });
 });
 
+describe('the transaction isolation the locked path relies on', () => {
+  it('runs every transaction at READ COMMITTED even where the database defaults to SERIALIZABLE', async () => {
+    const admin = await sideConnection();
+    const database = (await admin.query('SELECT current_database() AS name')).rows[0].name as string;
+    // The name comes from current_database(); ALTER DATABASE takes no bind parameters.
+    await admin.query(`ALTER DATABASE "${database}" SET default_transaction_isolation = 'serializable'`);
+    try {
+      const t = await bootApp();
+      try {
+        const level = await t.dataSource.transaction((manager) => manager.query('SHOW transaction_isolation'));
+        expect(level).toEqual([{ transaction_isolation: 'read committed' }]);
+      } finally {
+        await t.app.close();
+      }
+    } finally {
+      await admin.query(`ALTER DATABASE "${database}" RESET default_transaction_isolation`);
+      await admin.end();
+    }
+  });
+});
+
 describe('idempotency settings', () => {
   const boot = async (env: Record<string, string>) => {
     Object.assign(process.env, env);

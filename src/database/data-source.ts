@@ -27,6 +27,15 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTableName: 'migrations',
     migrationsTransactionMode: 'each',
     synchronize: false,
-    extra: { max: POOL_SIZE, connectionTimeoutMillis: CONNECT_TIMEOUT_MS },
+    extra: {
+      max: POOL_SIZE,
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      // Every transaction runs at READ COMMITTED, whatever the database's default: the idempotency
+      // interceptor's re-read under the key's lock relies on each statement seeing every commit
+      // made before it began (see idempotency.interceptor.ts). It is set once per connection, in
+      // the startup packet, rather than with a SET in every transaction, which would cost a round
+      // trip per request.
+      options: '-c default_transaction_isolation=read\\ committed',
+    },
   };
 }

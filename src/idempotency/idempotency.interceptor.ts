@@ -17,14 +17,6 @@ import { FoundKey, IdempotencyService } from './idempotency.service';
 /** PostgreSQL's SQLSTATE for a unique violation. */
 const UNIQUE_VIOLATION = '23505';
 
-/**
- * The isolation level of every request's transaction, PostgreSQL's default, named here because
- * the locked path depends on it: under READ COMMITTED each statement sees every transaction that
- * committed before the statement began, so the re-read after taking the lock sees the record of
- * a request that held the lock just before.
- */
-const TRANSACTION_OPTIONS = { isolationLevel: 'READ COMMITTED' } as const;
-
 /** What the endpoint produced: a body to send, or an outcome error to throw after the commit. */
 type Outcome = { body: unknown } | { error: ApiError };
 
@@ -68,7 +60,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {
     const header = req.headers['idempotency-key'];
-    if (header === undefined) return this.finish(await this.txHost.withTransaction(TRANSACTION_OPTIONS, () => this.run(req, next)));
+    if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(req, next)));
 
     const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
     res.setHeader('Idempotency-Key', key);
@@ -84,9 +76,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
     let outcome: Outcome | FoundKey;
     try {
-      outcome = await this.txHost.withTransaction(TRANSACTION_OPTIONS, async (): Promise<Outcome | FoundKey> => {
+      outcome = await this.txHost.withTransaction(async (): Promise<Outcome | FoundKey> => {
         if (!(await this.keys.tryLock(account, key))) throw keyInUseError();
-        // Under the lock, look again. This is a new statement, so under READ COMMITTED it sees
+        // Under the lock, look again. This is a new statement, so under READ COMMITTED (which
+        // every connection is set to, in data-source.ts) it sees
         // every transaction that committed before it began: a request that held the lock until
         // just now has committed its record (PostgreSQL releases a transaction's locks only
         // after its commit is visible), and we replay it instead of executing a second time.
