@@ -1,4 +1,5 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountObject } from '../common/account-object.entity';
 import type { Metadata } from '../common/metadata';
 import type { CardDetails } from './test-sources';
 
@@ -6,18 +7,7 @@ export type ChargeStatus = 'succeeded' | 'failed';
 
 /** A charge row. The table comes from `migrations/`; this class only maps it. */
 @Entity('charges')
-export class Charge {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
-  /** The owning account; every query filters on it, so another account's id is not found. */
-  @Column({ type: 'text' })
-  account!: string;
-
-  /** Insertion order for stable lists; see `Customer.seq`. */
-  @Column({ type: 'bigint', insert: false, update: false })
-  seq!: string;
-
+export class Charge extends AccountObject {
   @Column({ type: 'integer' })
   amount!: number;
 
@@ -61,7 +51,4 @@ export class Charge {
   /** The card the charge was made on: brand, last four digits, expiry, funding. */
   @Column({ type: 'jsonb' })
   card!: CardDetails;
-
-  @Column({ type: 'timestamptz' })
-  created!: Date;
 }

@@ -1,6 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import type { ObjectLiteral, Repository } from 'typeorm';
+import type { Repository } from 'typeorm';
+import type { AccountObject } from './account-object.entity';
 import { InvalidRequestError } from './errors';
 import { ToInteger } from './validation';
 
@@ -36,15 +37,13 @@ export interface ListEnvelope<T> {
   data: T[];
 }
 
-/** Rows that can be listed: scoped to an account, ordered by their identity `seq`. */
-type Listable = ObjectLiteral & { id: string; account: string; seq: string };
 
 /**
  * One page of an account's objects, newest first, as Stripe pages them: `starting_after` walks
  * towards older objects, `ending_before` towards newer ones, and `has_more` says whether another
  * page lies in that direction. One extra row is fetched to learn `has_more` without a count.
  */
-export async function listPage<T extends Listable>(
+export async function listPage<T extends AccountObject>(
   repo: Repository<T>,
   filter: Partial<Record<keyof T, unknown>> & { account: string },
   params: ListParamsDto,

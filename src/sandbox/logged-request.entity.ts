@@ -1,21 +1,12 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountObject } from '../common/account-object.entity';
 
 /** What became of a request, as `GET /_sandbox/requests` reports it. */
 export type RequestOutcome = 'executed' | 'replayed' | 'key_in_use' | 'key_reused' | 'rejected' | 'faulted';
 
-/** One line of an account's request log. */
+/** One line of an account's request log; its id is the request's `Request-Id`. */
 @Entity('sandbox_requests')
-export class LoggedRequest {
-  /** The request's `Request-Id`. */
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
-  @Column({ type: 'text' })
-  account!: string;
-
-  @Column({ type: 'bigint', insert: false, update: false })
-  seq!: string;
-
+export class LoggedRequest extends AccountObject {
   @Column({ type: 'text' })
   method!: string;
 
@@ -34,7 +25,4 @@ export class LoggedRequest {
 
   @Column({ type: 'text', nullable: true })
   fault!: string | null;
-
-  @Column({ type: 'timestamptz' })
-  created!: Date;
 }

@@ -1,19 +1,13 @@
-import { Column, Entity, PrimaryColumn } from 'typeorm';
+import { Column, Entity } from 'typeorm';
+import { AccountObject } from '../common/account-object.entity';
 import type { FaultName } from './faults';
 
-/** A fault armed by an account; it fires on its next `remaining` matching requests. */
+/**
+ * A fault armed by an account; it fires on its next `remaining` matching requests. When several
+ * match one request, the first armed (lowest `seq`) fires.
+ */
 @Entity('sandbox_faults')
-export class SandboxFault {
-  @PrimaryColumn({ type: 'text' })
-  id!: string;
-
-  @Column({ type: 'text' })
-  account!: string;
-
-  /** Arming order: when several faults match a request, the oldest fires first. */
-  @Column({ type: 'bigint', insert: false, update: false })
-  seq!: string;
-
+export class SandboxFault extends AccountObject {
   @Column({ type: 'text' })
   fault!: FaultName;
 
@@ -36,7 +30,4 @@ export class SandboxFault {
 
   @Column({ type: 'integer', name: 'delay_ms' })
   delayMs!: number;
-
-  @Column({ type: 'timestamptz' })
-  created!: Date;
 }

@@ -1,0 +1,24 @@
+import { Column, PrimaryColumn } from 'typeorm';
+
+/**
+ * The columns every listable object of an account shares: customers, charges, sandbox faults and
+ * request-log lines. Each entity extends this class and maps a table of its own.
+ */
+export abstract class AccountObject {
+  @PrimaryColumn({ type: 'text' })
+  id!: string;
+
+  /** The owning account; every query filters on it, so another account's id is not found. */
+  @Column({ type: 'text' })
+  account!: string;
+
+  /**
+   * Insertion order, from an identity column. Lists sort on it rather than on `created`, which
+   * has only one-second resolution, so pages stay stable when many objects share a second.
+   */
+  @Column({ type: 'bigint', insert: false, update: false })
+  seq!: string;
+
+  @Column({ type: 'timestamptz' })
+  created!: Date;
+}
