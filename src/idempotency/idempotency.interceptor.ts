@@ -21,8 +21,9 @@ const UNIQUE_VIOLATION = '23505';
 type Outcome = { body: unknown } | { error: ApiError };
 
 /**
- * The one place that opens a transaction, for every POST under `/v1`, and the implementation of
- * CONTRACT §5. Read it top to bottom as the table:
+ * The one place that opens a transaction for the API, for every POST under `/v1` (only the
+ * sandbox's reset, outside `/v1`, opens one of its own), and the implementation of CONTRACT §5.
+ * Read it top to bottom as the table:
  *
  * - no key: the endpoint runs in a transaction of its own;
  * - a key with a saved record: the record is answered (replay) or refused (mismatch), and
@@ -79,19 +80,18 @@ export class IdempotencyInterceptor implements NestInterceptor {
       outcome = await this.txHost.withTransaction(async (): Promise<Outcome | FoundKey> => {
         if (!(await this.keys.tryLock(account, key))) throw keyInUseError();
         // Under the lock, look again. This is a new statement, so under READ COMMITTED (which
-        // every connection is set to, in data-source.ts) it sees
-        // every transaction that committed before it began: a request that held the lock until
-        // just now has committed its record (PostgreSQL releases a transaction's locks only
-        // after its commit is visible), and we replay it instead of executing a second time.
-        // This must stay a separate statement from the lock: a single statement's snapshot is
-        // taken before the lock is granted and could miss that commit.
+        // every connection is set to, in data-source.ts) it sees every transaction that
+        // committed before it began: a request that held the lock until just now has committed
+        // its record (PostgreSQL releases a transaction's locks only after its commit is
+        // visible), and we replay it instead of executing a second time. This must stay a
+        // separate statement from the lock: a single statement's snapshot is taken before the
+        // lock is granted and could miss that commit.
         const record = await this.keys.find(account, key, this.ttlSeconds);
         if (record && !record.expired) return record;
         if (record) await this.keys.remove(record);
-        return this.run(req, next, (body, statusCode) =>
-          this.keys.save({
-            account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody: body, requestId: context.requestId,
-          }), successStatus);
+        const saveAnswer = (responseBody: string, statusCode: number) =>
+          this.keys.save({ account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId });
+        return this.run(req, next, saveAnswer, successStatus);
       });
     } catch (error) {
       // The unique constraint on (account, key) is the backstop: should two transactions ever
