@@ -1,6 +1,7 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger } from '@nestjs/common';
+import { Interval } from '@nestjs/schedule';
 import type { Request, Response } from 'express';
 import { apiKeyFrom } from '../common/auth.guard';
 import { ApiError, IdempotencyError } from '../common/errors';
@@ -11,6 +12,10 @@ import { LoggedRequest, RequestOutcome } from './logged-request.entity';
 
 /** Requests under this prefix are logged; the control plane's own calls are not. */
 const LOGGED_PREFIX = '/v1/';
+/** How long a line is kept: the log is for the recent requests a test looks at. */
+export const REQUEST_LOG_RETENTION_HOURS = 24;
+/** How often older lines are deleted. */
+const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * What became of a request, from what the client was sent: a fault overrides everything; a
@@ -68,6 +73,22 @@ export class RequestLogService {
       });
     } catch (logError) {
       this.logger.warn(`could not log request ${context.requestId}: ${String(logError)}`);
+    }
+  }
+
+  /** Deletes lines older than the retention; every process runs it, harmlessly at once. */
+  @Interval(PURGE_INTERVAL_MS)
+  async purge(): Promise<number> {
+    try {
+      const result = await this.repo
+        .createQueryBuilder()
+        .delete()
+        .where('created < now() - make_interval(hours => :hours)', { hours: REQUEST_LOG_RETENTION_HOURS })
+        .execute();
+      return result.affected ?? 0;
+    } catch (error) {
+      this.logger.warn(`purging the request log failed: ${String(error)}`);
+      return 0;
     }
   }
 
