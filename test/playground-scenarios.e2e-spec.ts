@@ -1,174 +1,33 @@
-import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { Browser, chromium, Page } from 'playwright-core';
-import { testDatabaseUrl } from './database';
-import { bootApp } from './helpers';
-import { ServerProcess, startServer } from './server-process';
+import {
+  ARTIFACTS,
+  attempts,
+  chargesListedFor,
+  DESKTOP,
+  open,
+  page,
+  PHONE,
+  screenshot,
+  server,
+  step,
+  storedKey,
+  text,
+  timeline,
+  timelineOf,
+  usePlaygroundBrowser,
+  usePlaygroundServer,
+} from './playground-helpers';
 
-/** Debian's Chromium: the test never downloads a browser of its own. */
-const CHROMIUM = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-component-update',
-  '--disable-sync',
-];
-/** Screenshots of each scenario, for a person to look at (git-ignored). */
-const ARTIFACTS = join(__dirname, 'artifacts');
-const DESKTOP = { width: 1280, height: 1000 };
-const PHONE = { width: 375, height: 812 };
-
-/** What one attempt on a card shows, read from the page. */
-interface ShownAttempt {
-  label: string | null;
-  status: string | null;
-  replayed: string | null;
-  originalRequest: string | null;
-  charge: string | null;
-  code: string | null;
-  requestId: string | null;
-  failure: string | null;
-}
-
-/** One line of the page's request-log timeline. */
-interface ShownEvent {
-  method: string;
-  key: string;
-  outcome: string;
-  status: string | null;
-  fault: string | null;
-}
+/**
+ * The retry playground in Debian's headless Chromium against the built server: the throwaway key
+ * the page gives this browser, each of the five scenario cards, a phone-sized screen, and starting
+ * over with a new key. The tests run in order on one page and one account, as a person would click
+ * through it: the fifth card counts the charges of all five, and the new key erases them all.
+ */
 
 describe('the retry playground page', () => {
-  let server: ServerProcess;
-  let browser: Browser;
-  let page: Page;
-
-  beforeAll(async () => {
-    if (!existsSync(CHROMIUM)) {
-      throw new Error(`Chromium is missing at ${CHROMIUM}: install it with "apt-get install -y chromium" (as .ci/run does).`);
-    }
-    mkdirSync(ARTIFACTS, { recursive: true });
-    server = await startServer({ DATABASE_URL: testDatabaseUrl() });
-    browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: DESKTOP });
-  });
-
-  afterAll(async () => {
-    await browser?.close();
-    if (server) {
-      server.proc.kill('SIGTERM');
-      await server.exited;
-    }
-  });
-
-  /** Opens (or reloads) the page and waits for its first look at the account to be shown. */
-  async function open(): Promise<void> {
-    await page.goto(`${server.url}/`);
-    await page.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
-  }
-
-  /** The key the page keeps in this browser's localStorage. */
-  async function storedKey(): Promise<string | null> {
-    return page.evaluate<string | null>('localStorage.getItem("oncepay.playground.apiKey")');
-  }
-
-  /** Clicks a button and waits until the page has finished that step and refreshed its panels. */
-  async function step(testId: string): Promise<void> {
-    const before = Number(await page.getAttribute('#playground', 'data-steps'));
-    await page.click(`[data-testid="${testId}"]`);
-    await page.waitForSelector(`#playground[data-steps="${before + 1}"]`, { state: 'attached' });
-  }
-
-  async function text(testId: string): Promise<string> {
-    return ((await page.textContent(`[data-testid="${testId}"]`)) ?? '').trim();
-  }
-
-  async function attempts(scenario: string): Promise<ShownAttempt[]> {
-    return page.$$eval(`[data-testid="${scenario}-attempts"] [data-testid="attempt"]`, (items) =>
-      items.map((item) => {
-        const read = (name: string) => item.querySelector(`[data-field="${name}"]`)?.textContent?.trim() ?? null;
-        return {
-          label: read('label'),
-          status: read('status'),
-          replayed: read('replayed'),
-          originalRequest: read('original-request'),
-          charge: read('charge'),
-          code: read('code'),
-          requestId: read('request-id'),
-          failure: read('failure'),
-        };
-      }),
-    );
-  }
-
-  /** The timeline's payment requests, newest first, as the page shows them. */
-  async function timeline(): Promise<ShownEvent[]> {
-    return page.$$eval('[data-testid="timeline-entry"]', (items) =>
-      items.map((item) => ({
-        method: item.getAttribute('data-method') ?? '',
-        key: item.getAttribute('data-key') ?? '',
-        outcome: item.querySelector('[data-field="outcome"]')?.textContent?.trim() ?? '',
-        status: item.querySelector('[data-field="status"]')?.textContent?.trim() ?? null,
-        fault: item.querySelector('[data-field="fault"]')?.textContent?.trim() ?? null,
-      })),
-    );
-  }
-
-  async function timelineOf(key: string): Promise<ShownEvent[]> {
-    return (await timeline()).filter((event) => event.key === key);
-  }
-
-  async function chargesListedFor(scenario: string): Promise<number> {
-    return page.locator(`[data-testid="charges"] [data-testid="charge"][data-scenario="${scenario}"]`).count();
-  }
-
-  /**
-   * Saves what a person sees: on a desktop, the card scrolled to the top of the window beside the
-   * side panels that follow it down the page; on a phone, the whole page.
-   */
-  async function screenshot(name: string, scenario?: string): Promise<void> {
-    if (scenario) await page.evaluate(`document.querySelector('#scenario-${scenario}').scrollIntoView({ block: 'start' })`);
-    await page.screenshot({ path: join(ARTIFACTS, `playground-${name}.png`), fullPage: !scenario });
-  }
-
-  it('serves the page at GET / as HTML, while unknown routes keep the JSON 404 envelope', async () => {
-    const home = await fetch(`${server.url}/`);
-    expect(home.status).toBe(200);
-    expect(home.headers.get('content-type')).toMatch(/^text\/html/);
-    expect(await home.text()).toContain('retry playground');
-
-    const script = await fetch(`${server.url}/playground.js`);
-    expect(script.status).toBe(200);
-    expect(script.headers.get('content-type')).toMatch(/javascript/);
-    const style = await fetch(`${server.url}/playground.css`);
-    expect(style.status).toBe(200);
-    expect(style.headers.get('content-type')).toMatch(/^text\/css/);
-
-    for (const path of ['/no-such-page', '/v1/no-such-thing']) {
-      const missing = await fetch(`${server.url}${path}`);
-      expect(missing.status).toBe(404);
-      expect(missing.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(await missing.json()).toEqual({ error: expect.objectContaining({ type: 'invalid_request_error' }) });
-    }
-  });
-
-  it('finds its files beside the module source too, as when the app is booted in-process', async () => {
-    const t = await bootApp();
-    try {
-      const home = await t.http().get('/').expect(200);
-      expect(home.headers['content-type']).toMatch(/^text\/html/);
-      await t.http().get('/playground-view.js').expect(200);
-      const missing = await t.http().get('/no-such-page').expect(404);
-      expect(missing.body.error.type).toBe('invalid_request_error');
-    } finally {
-      await t.app.close();
-    }
-  });
+  usePlaygroundBrowser();
+  usePlaygroundServer();
 
   it('gives this browser a throwaway test key that survives a reload', async () => {
     await open();

@@ -1,0 +1,140 @@
+import { get, KEY, OTHER_KEY, post } from './helpers';
+import { arm, CHARGE, committed, listFaults, t, useSandboxApp } from './sandbox-helpers';
+
+/**
+ * The sandbox control plane of CONTRACT §6, against the real app and PostgreSQL: arming and
+ * disarming faults (`/_sandbox/faults`), and which requests an armed fault matches. What each
+ * fault leaves behind is in `sandbox-fault-effects`; the request log and the reset in `sandbox-log`.
+ */
+
+useSandboxApp();
+
+describe('arming faults (POST/GET/DELETE /_sandbox/faults)', () => {
+  it('arms a fault from form parameters and describes it', async () => {
+    const res = await post(t, '/_sandbox/faults', { fault: 'delay', method: 'POST', path: '/v1/charges', times: 3, delay_ms: 250 }).expect(200);
+    expect(res.headers['request-id']).toMatch(/^req_/);
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^flt_[0-9A-Za-z]+$/),
+      object: 'sandbox.fault',
+      fault: 'delay',
+      method: 'POST',
+      path: '/v1/charges',
+      times: 3,
+      remaining: 3,
+      delay_ms: 250,
+    });
+  });
+
+  it('arms a fault from JSON, with times defaulting to 1 and a prefix path kept with its *', async () => {
+    const res = await t.http().post('/_sandbox/faults').auth(KEY, '').send({ fault: 'hold', path: '/v1/*', delay_ms: 300 }).expect(200);
+    expect(res.body).toMatchObject({
+      id: expect.stringMatching(/^flt_/),
+      object: 'sandbox.fault',
+      fault: 'hold',
+      method: null,
+      path: '/v1/*',
+      times: 1,
+      remaining: 1,
+      delay_ms: 300,
+    });
+  });
+
+  it('lists the armed faults of the caller only', async () => {
+    const a = await arm({ fault: 'rate_limit', path: '/v1/customers', times: 2 });
+    const b = await arm({ fault: 'error_before_execute', method: 'GET' });
+    await arm({ fault: 'delay' }, OTHER_KEY);
+
+    const list = await listFaults();
+    expect(list).toMatchObject({ object: 'list', url: '/_sandbox/faults', has_more: false });
+    expect(list.data).toHaveLength(2);
+    expect(list.data).toEqual(expect.arrayContaining([a, b]));
+  });
+
+  it('disarms a fault with DELETE, after which it no longer fires', async () => {
+    const fault = await arm({ fault: 'error_before_execute', path: '/v1/customers' });
+    const res = await t.http().delete(`/_sandbox/faults/${fault.id}`).auth(KEY, '').expect(200);
+    expect(res.body).toEqual({ id: fault.id, object: 'sandbox.fault', deleted: true });
+
+    expect((await listFaults()).data).toEqual([]);
+    await post(t, '/v1/customers', { email: 'a@example.com' }).expect(200);
+    await t.http().delete(`/_sandbox/faults/${fault.id}`).auth(KEY, '').expect(404);
+  });
+
+  it.each([
+    ['no fault', {}, 'fault'],
+    ['an unknown fault', { fault: 'explode' }, 'fault'],
+    ['a bad method', { fault: 'delay', method: 'PATCH' }, 'method'],
+    ['a path without a leading /', { fault: 'delay', path: 'v1/charges' }, 'path'],
+    ['times 0', { fault: 'delay', times: 0 }, 'times'],
+    ['delay_ms -1', { fault: 'delay', delay_ms: -1 }, 'delay_ms'],
+    ['delay_ms 999999', { fault: 'delay', delay_ms: 999999 }, 'delay_ms'],
+    ['an unknown parameter', { fault: 'delay', colour: 'red' }, 'colour'],
+  ])('refuses %s with 400 naming the param, arming nothing', async (_name, params, param) => {
+    for (const send of [
+      () => post(t, '/_sandbox/faults', params),
+      () => t.http().post('/_sandbox/faults').auth(KEY, '').send(params),
+    ]) {
+      const res = await send();
+      expect(res.status).toBe(400);
+      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param });
+    }
+    expect(await committed('sandbox_faults')).toBe(0);
+  });
+
+  it("answers 404 for another account's fault id and leaves that fault armed", async () => {
+    const theirs = await arm({ fault: 'error_before_execute' }, OTHER_KEY);
+    const res = await t.http().delete(`/_sandbox/faults/${theirs.id}`).auth(KEY, '').expect(404);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing' });
+    expect((await listFaults(OTHER_KEY)).data).toEqual([theirs]);
+    await post(t, '/v1/customers', {}, OTHER_KEY).expect(500);
+  });
+});
+
+describe('which requests a fault matches', () => {
+  it('fires only on the armed method', async () => {
+    await arm({ fault: 'error_before_execute', method: 'GET' });
+    await post(t, '/v1/customers', {}).expect(200);
+    const res = await get(t, '/v1/customers').expect(500);
+    expect(res.body.error.type).toBe('api_error');
+    await get(t, '/v1/customers').expect(200);
+  });
+
+  it('fires only on the exact path', async () => {
+    await arm({ fault: 'error_before_execute', path: '/v1/customers' });
+    const { body: charge } = await post(t, '/v1/charges', CHARGE).expect(200);
+    await get(t, `/v1/charges/${charge.id}`).expect(200);
+    // A longer path under the armed one is not the armed path.
+    const missing = await get(t, '/v1/customers/cus_missing').expect(404);
+    expect(missing.body.error.code).toBe('resource_missing');
+    await post(t, '/v1/customers', {}).expect(500);
+    await post(t, '/v1/customers', {}).expect(200);
+  });
+
+  it('fires on every path under a prefix ending in *', async () => {
+    await arm({ fault: 'error_before_execute', path: '/v1/charges*', times: 2 });
+    await post(t, '/v1/customers', {}).expect(200);
+    await get(t, '/v1/customers').expect(200);
+    await get(t, '/v1/charges/ch_anything').expect(500);
+    await post(t, '/v1/charges', CHARGE).expect(500);
+    expect((await listFaults()).data).toEqual([]);
+  });
+
+  it('fires exactly `times` times, then stops', async () => {
+    const fault = await arm({ fault: 'rate_limit', path: '/v1/customers', times: 2 });
+    await post(t, '/v1/customers', {}).expect(429);
+    expect((await listFaults()).data).toEqual([{ ...fault, remaining: 1 }]);
+    await post(t, '/v1/customers', {}).expect(429);
+    await post(t, '/v1/customers', {}).expect(200);
+    await post(t, '/v1/customers', {}).expect(200);
+    expect((await listFaults()).data).toEqual([]);
+    expect(await committed('customers')).toBe(2);
+  });
+
+  it("never touches another account's requests", async () => {
+    const fault = await arm({ fault: 'error_before_execute' });
+    await post(t, '/v1/customers', {}, OTHER_KEY).expect(200);
+    await post(t, '/v1/charges', CHARGE, OTHER_KEY).expect(200);
+    expect((await listFaults()).data).toEqual([fault]);
+    await post(t, '/v1/customers', {}).expect(500);
+  });
+});

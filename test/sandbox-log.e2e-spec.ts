@@ -1,0 +1,134 @@
+import { get, KEY, OTHER_KEY, post } from './helpers';
+import {
+  arm,
+  CHARGE,
+  DECLINED,
+  fetchPost,
+  HOLD_MS,
+  HttpResponse,
+  keyed,
+  listFaults,
+  LogEntry,
+  requestLog,
+  rowsOf,
+  t,
+  track,
+  untilHeld,
+  useSandboxApp,
+} from './sandbox-helpers';
+
+/**
+ * The sandbox's records of CONTRACT §6, against the real app and PostgreSQL: the request log
+ * (`GET /_sandbox/requests`), with every outcome, per account and paged, and the per-account reset
+ * (`DELETE /_sandbox/data`) that erases an account's objects, keys, faults and log.
+ */
+
+useSandboxApp();
+
+describe('the request log (GET /_sandbox/requests)', () => {
+  it('lists every outcome, newest first, with the request ids the client was sent', async () => {
+    const expected: Omit<LogEntry, 'created'>[] = [];
+    const expectLine = (res: HttpResponse, line: Omit<LogEntry, 'created' | 'request_id' | 'method' | 'path'>, method = 'POST', path = '/v1/charges') =>
+      expected.push({ request_id: res.headers['request-id'], method, path, ...line });
+
+    const first = await keyed('/v1/charges', 'k-log', CHARGE).expect(200);
+    expectLine(first, { idempotency_key: 'k-log', status: 200, outcome: 'executed', fault: null });
+    expectLine(await keyed('/v1/charges', 'k-log', CHARGE).expect(200), { idempotency_key: 'k-log', status: 200, outcome: 'replayed', fault: null });
+    expectLine(await keyed('/v1/charges', 'k-log', { ...CHARGE, amount: 3000 }).expect(409), {
+      idempotency_key: 'k-log', status: 409, outcome: 'key_reused', fault: null,
+    });
+    expectLine(await keyed('/v1/charges', 'k-invalid', { ...CHARGE, amount: 10 }).expect(400), {
+      idempotency_key: 'k-invalid', status: 400, outcome: 'rejected', fault: null,
+    });
+    const malformed = await t.http().post('/v1/charges').auth(KEY, '').set('Idempotency-Key', 'k-json').type('json').send('{"amount":').expect(400);
+    expectLine(malformed, { idempotency_key: 'k-json', status: 400, outcome: 'rejected', fault: null });
+    expectLine(await keyed('/v1/charges', 'k-declined', DECLINED).expect(402), {
+      idempotency_key: 'k-declined', status: 402, outcome: 'executed', fault: null,
+    });
+    expectLine(await get(t, `/v1/charges/${first.body.id}`).expect(200), { idempotency_key: null, status: 200, outcome: 'executed', fault: null }, 'GET', `/v1/charges/${first.body.id}`);
+
+    // The held request is logged when it answers, after the concurrent one it turned away.
+    const held = track(keyed('/v1/charges', 'k-held', CHARGE).set('Sandbox-Fault', `hold; delay_ms=${HOLD_MS}`));
+    await untilHeld();
+    expectLine(await keyed('/v1/charges', 'k-held', CHARGE).expect(409), { idempotency_key: 'k-held', status: 409, outcome: 'key_in_use', fault: null });
+    expectLine(await held.result, { idempotency_key: 'k-held', status: 200, outcome: 'faulted', fault: 'hold' });
+
+    await arm({ fault: 'rate_limit', path: '/v1/customers' });
+    const limited = await post(t, '/v1/customers', {}).expect(429);
+    expectLine(limited, { idempotency_key: null, status: 429, outcome: 'faulted', fault: 'rate_limit' }, 'POST', '/v1/customers');
+
+    await arm({ fault: 'drop_after_commit', path: '/v1/charges' });
+    await expect(fetchPost('/v1/charges', CHARGE, { 'Idempotency-Key': 'k-dropped' })).rejects.toThrow(/fetch failed/);
+    expected.push({
+      request_id: expect.stringMatching(/^req_/) as unknown as string,
+      method: 'POST', path: '/v1/charges', idempotency_key: 'k-dropped', status: null, outcome: 'faulted', fault: 'drop_after_commit',
+    });
+    await listFaults();
+
+    expect((await requestLog({}, OTHER_KEY)).data).toEqual([]);
+    const now = Math.floor(Date.now() / 1000);
+    const log = await requestLog();
+    expect(log).toMatchObject({ object: 'list', url: '/_sandbox/requests', has_more: false });
+    expect(log.data).toEqual([...expected].reverse().map((line) => ({ ...line, created: expect.any(Number) })));
+    for (const line of log.data) expect(Math.abs(line.created - now)).toBeLessThan(120);
+    expect(new Set(log.data.map((line) => line.request_id)).size).toBe(log.data.length);
+  });
+
+  it('keeps each account to its own log, and does not log /_sandbox calls', async () => {
+    const mine = await post(t, '/v1/customers', {}).expect(200);
+    const theirs = await post(t, '/v1/customers', {}, OTHER_KEY).expect(200);
+    await arm({ fault: 'delay', path: '/v1/never' });
+    await listFaults();
+    await requestLog();
+
+    expect((await requestLog()).data.map((l) => l.request_id)).toEqual([mine.headers['request-id']]);
+    expect((await requestLog({}, OTHER_KEY)).data.map((l) => l.request_id)).toEqual([theirs.headers['request-id']]);
+  });
+
+  it('pages with limit and starting_after, newest first', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 5; i++) ids.push((await get(t, '/v1/customers').expect(200)).headers['request-id']);
+    const newestFirst = [...ids].reverse();
+
+    const page1 = await requestLog({ limit: 2 });
+    expect(page1.has_more).toBe(true);
+    expect(page1.data.map((l) => l.request_id)).toEqual(newestFirst.slice(0, 2));
+    const page2 = await requestLog({ limit: 2, starting_after: page1.data[1].request_id });
+    expect(page2.has_more).toBe(true);
+    expect(page2.data.map((l) => l.request_id)).toEqual(newestFirst.slice(2, 4));
+    const page3 = await requestLog({ limit: 2, starting_after: page2.data[1].request_id });
+    expect(page3.has_more).toBe(false);
+    expect(page3.data.map((l) => l.request_id)).toEqual(newestFirst.slice(4));
+    expect((await requestLog({})).data).toHaveLength(5);
+  });
+});
+
+describe('erasing an account (DELETE /_sandbox/data)', () => {
+  /** Gives an account a customer, a charge on it, two keys, an armed fault and log lines. */
+  async function populate(apiKey: string): Promise<string> {
+    const { body: customer } = await keyed('/v1/customers', 'k-customer', { email: 'x@example.com' }, apiKey).expect(200);
+    await keyed('/v1/charges', 'k-charge', { amount: 2000, currency: 'usd', customer: customer.id }, apiKey).expect(200);
+    await arm({ fault: 'delay', path: '/v1/never' }, apiKey);
+    return customer.id;
+  }
+  const populated = { customers: 1, charges: 1, idempotency_keys: 2, sandbox_faults: 1, sandbox_requests: 2 };
+
+  it("erases the caller's objects, keys, faults and log, and leaves another account's untouched", async () => {
+    const customerId = await populate(KEY);
+    await populate(OTHER_KEY);
+    expect(await rowsOf(KEY)).toEqual(populated);
+    expect(await rowsOf(OTHER_KEY)).toEqual(populated);
+
+    const res = await t.http().delete('/_sandbox/data').auth(KEY, '').expect(200);
+    expect(res.body).toMatchObject({ deleted: true });
+
+    expect(await rowsOf(KEY)).toEqual({ customers: 0, charges: 0, idempotency_keys: 0, sandbox_faults: 0, sandbox_requests: 0 });
+    expect(await rowsOf(OTHER_KEY)).toEqual(populated);
+    expect((await listFaults()).data).toEqual([]);
+    expect((await requestLog()).data).toEqual([]);
+    await t.http().get(`/v1/customers/${customerId}`).auth(KEY, '').expect(404);
+    const again = await keyed('/v1/customers', 'k-customer', { email: 'x@example.com' }).expect(200);
+    expect(again.headers['idempotent-replayed']).toBeUndefined();
+    expect(again.body.id).not.toBe(customerId);
+  });
+});
