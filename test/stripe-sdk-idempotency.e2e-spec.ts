@@ -4,6 +4,7 @@ import { Client } from 'pg';
 import Stripe from 'stripe';
 import { testDatabaseUrl } from './database';
 import { bootApp, KEY, post, TestApp, truncateAll } from './helpers';
+import { rejectionOf } from './stripe-helpers';
 
 /**
  * CONTRACT §5 through the official `stripe` Node SDK: its own `idempotencyKey` option, the keys
@@ -31,16 +32,6 @@ interface Seen {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** The error a call rejects with; fails the test if the call succeeds or throws something else. */
-async function rejectionOf(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-  const error = await call.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(error instanceof Stripe.errors.StripeError)) throw new Error(`expected the SDK to throw a StripeError, got ${String(error)}`);
-  return error;
-}
 
 /** A listening app, an SDK client factory for it, and a recorder of the requests it receives. */
 function listeningApp() {

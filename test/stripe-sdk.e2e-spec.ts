@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import Stripe from 'stripe';
 import { bootApp, KEY, OTHER_KEY, TestApp, truncateAll } from './helpers';
+import { rejectionOf } from './stripe-helpers';
 
 /**
  * Drives a listening oncepay with the official `stripe` Node SDK, as a client application would:
@@ -14,16 +15,6 @@ describe('the stripe SDK against oncepay', () => {
 
   /** A client of the running server with the given key; each key is its own account. */
   const client = (key: string) => new Stripe(key, { host: '127.0.0.1', port, protocol: 'http', maxNetworkRetries: 0 });
-
-  /** The error a call rejects with; fails the test if the call succeeds or throws something else. */
-  async function rejectionOf(call: Promise<unknown>): Promise<Stripe.errors.StripeError> {
-    const error = await call.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!(error instanceof Stripe.errors.StripeError)) throw new Error(`expected the SDK to throw a StripeError, got ${String(error)}`);
-    return error;
-  }
 
   /** Counts the SDK's requests by method and path, to prove a walk took more than one page. */
   function countRequests(sdk: Stripe): Map<string, number> {
