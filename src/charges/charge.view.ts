@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
 import { Customer } from '../customers/customer.entity';
-import { customerView, unixSeconds } from '../customers/customer.view';
+import { unixSeconds } from '../common/timestamps';
+import { customerView } from '../customers/customer.view';
 import { Charge } from './charge.entity';
 
 /** What `expand[]` may name on a charge. */

@@ -106,7 +106,8 @@ export class CardError extends ApiError {
 /**
  * An answer saved under an idempotency key and sent again, status and body exactly as they were
  * first sent. `toEnvelope` parses the stored text; serialising it again yields the same bytes,
- * because the text was itself made by `JSON.stringify`.
+ * because the text was itself made by `JSON.stringify`. The type and message given to the base
+ * class are never sent: the stored envelope replaces them.
  */
 export class ReplayedError extends ApiError {
   constructor(

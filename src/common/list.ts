@@ -58,7 +58,11 @@ export async function listPage<T extends AccountObject>(
   const backwards = cursorParam === 'ending_before';
   if (cursorParam) {
     const cursorId = params[cursorParam]!;
-    const cursor = await repo.findOne({ where: { id: cursorId, account: filter.account } as never, select: { seq: true } as never });
+    const cursor = await repo
+      .createQueryBuilder('c')
+      .select('c.seq', 'seq')
+      .where('c.id = :id AND c.account = :account', { id: cursorId, account: filter.account })
+      .getRawOne<{ seq: string }>();
     if (!cursor) {
       throw new InvalidRequestError(`No such ${kind}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
     }

@@ -1,8 +1,6 @@
 import type Stripe from 'stripe';
+import { unixSeconds } from '../common/timestamps';
 import { Customer } from './customer.entity';
-
-/** Unix seconds, as Stripe's `created`. */
-export const unixSeconds = (date: Date): number => Math.floor(date.getTime() / 1000);
 
 /**
  * A customer as Stripe's API returns it. Fields oncepay does not model carry the value Stripe

@@ -3,13 +3,13 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { AppConfig } from '../common/config';
 import { ApiError, ReplayedError } from '../common/errors';
 import type { Params } from '../common/params';
 import { getContext } from '../common/request-context';
+import { routeSuccessStatus } from '../common/route-status';
 import { requestFingerprint } from './fingerprint';
 import { checkIdempotencyKey, keyInUseError, keyReusedError } from './idempotency.errors';
 import { FoundKey, IdempotencyService } from './idempotency.service';
@@ -55,8 +55,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<Request>();
     if (req.method !== 'POST' || !req.path.startsWith('/v1/')) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
-    const successStatus = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.CREATED;
-    return from(this.handlePost(req, res, next, successStatus));
+    return from(this.handlePost(req, res, next, routeSuccessStatus(this.reflector, context)));
   }
 
   private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {

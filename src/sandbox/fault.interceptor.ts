@@ -1,11 +1,11 @@
-import { CallHandler, ExecutionContext, HttpStatus, Injectable, NestInterceptor } from '@nestjs/common';
-import { HTTP_CODE_METADATA } from '@nestjs/common/constants';
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, mergeMap, NEVER, Observable, of } from 'rxjs';
 import { InternalApiError, RateLimitError } from '../common/errors';
 import { getContext } from '../common/request-context';
+import { routeSuccessStatus } from '../common/route-status';
 import { AppliedFault, parseFaultHeader } from './faults';
 import { RequestLogService } from './request-log.service';
 import { SandboxService } from './sandbox.service';
@@ -32,8 +32,8 @@ export class FaultInterceptor implements NestInterceptor {
     const req = context.switchToHttp().getRequest<Request>();
     if (!req.path.startsWith('/v1/')) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
-    const status = this.reflector.get<number>(HTTP_CODE_METADATA, context.getHandler()) ?? HttpStatus.OK;
-    return from(this.handle(req, res, next, status)).pipe(mergeMap((value) => (value === DROPPED ? NEVER : of(value))));
+    const answer = this.handle(req, res, next, routeSuccessStatus(this.reflector, context));
+    return from(answer).pipe(mergeMap((value) => (value === DROPPED ? NEVER : of(value))));
   }
 
   private async handle(req: Request, res: Response, next: CallHandler, status: number): Promise<unknown> {

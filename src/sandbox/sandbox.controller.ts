@@ -3,12 +3,12 @@ import { ApiConsumes, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiAccountScoped, ApiObjectId } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope, ListParamsDto } from '../common/list';
+import { unixSeconds } from '../common/timestamps';
 import { ArmFaultDto } from './dto/arm-fault.dto';
 import { LoggedRequest } from './logged-request.entity';
 import { SandboxFault } from './sandbox-fault.entity';
 import { RequestLogService } from './request-log.service';
 import { SandboxService } from './sandbox.service';
-import { unixSeconds } from '../customers/customer.view';
 
 function faultView(fault: SandboxFault) {
   return {
