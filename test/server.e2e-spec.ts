@@ -56,6 +56,25 @@ describe('the server process', () => {
     }
   });
 
+  it('logs a request whose connection was dropped, with a null status', async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl() });
+    try {
+      const dropped = fetch(`${server.url}/v1/customers`, {
+        method: 'POST',
+        headers: { ...auth, 'Sandbox-Fault': 'drop_before_execute', 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'email=dropped%40example.com',
+      });
+      await expect(dropped).rejects.toThrow();
+      await new Promise((r) => setTimeout(r, 200));
+      const lines = server.stdout.map((l) => JSON.parse(l)).filter((l) => l.context === 'http' && l.message.path === '/v1/customers');
+      expect(lines).toHaveLength(1);
+      expect(lines[0].message).toMatchObject({ method: 'POST', status: null, account: expect.stringMatching(/^acct_/) });
+    } finally {
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+    }
+  });
+
   it('keeps data in the embedded PostgreSQL across a restart and stops it cleanly on SIGTERM', async () => {
     const dataDir = mkdtempSync(join(tmpdir(), 'oncepay-data-'));
     // mkdtemp makes the folder private; when the tests run as root, PostgreSQL runs as the

@@ -21,7 +21,9 @@ export class RequestMiddleware implements NestMiddleware {
     const started = process.hrtime.bigint();
     const context = setContext(req, { requestId: newId('req') });
     res.setHeader('Request-Id', context.requestId);
-    res.on('finish', () => this.logRequest(req, res, started));
+    // 'close' rather than 'finish': it fires for every request, including one whose connection
+    // was closed before an answer (a client gone, or a sandbox drop fault), which is logged too.
+    res.on('close', () => this.logRequest(req, res, started));
 
     if (req.method !== 'POST') {
       req.body = {};
@@ -39,13 +41,16 @@ export class RequestMiddleware implements NestMiddleware {
     });
   }
 
-  /** One line per request. The account is a hash of the key: the key itself is never logged. */
+  /**
+   * One line per request, with `status` null when no answer was sent. The account is a hash of
+   * the key: the key itself is never logged.
+   */
   private logRequest(req: Request, res: Response, started: bigint): void {
     const { requestId, account } = getContext(req);
     this.logger.log({
       method: req.method,
       path: req.path,
-      status: res.statusCode,
+      status: res.writableFinished ? res.statusCode : null,
       duration_ms: Number(process.hrtime.bigint() - started) / 1e6,
       request_id: requestId,
       account: account ?? null,
