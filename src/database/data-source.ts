@@ -30,9 +30,9 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     extra: {
       max: POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // Every transaction runs at READ COMMITTED, whatever the database's default: the idempotency
-      // interceptor's re-read under the key's lock relies on each statement seeing every commit
-      // made before it began (see idempotency.interceptor.ts). It is set once per connection, in
+      // Every transaction runs at READ COMMITTED, whatever the database's default: the read of a
+      // key's record under its lock relies on each statement seeing every commit made before it
+      // began (see `idempotency_claim` in migrations/1764000000003). It is set once per connection, in
       // the startup packet, rather than with a SET in every transaction, which would cost a round
       // trip per request.
       options: '-c default_transaction_isolation=read\\ committed',

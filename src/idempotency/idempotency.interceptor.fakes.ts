@@ -82,7 +82,7 @@ export const uniqueViolation = () =>
 
 /** The fakes of the test running now, set afresh before each test by `useFakeCollaborators`. */
 export let db: FakeDatabase;
-export let keys: { [K in 'tryLock' | 'find' | 'remove' | 'save']: jest.Mock };
+export let keys: { [K in 'claim' | 'find' | 'remove' | 'save']: jest.Mock };
 export let txHost: { withTransaction: jest.Mock };
 
 /** Builds the interceptor on the fakes, with the mismatch status a deployment may configure. */
@@ -102,9 +102,10 @@ export function useFakeCollaborators(): void {
   beforeEach(() => {
     db = new FakeDatabase();
     keys = {
-      tryLock: jest.fn(async (account: string, key: string) => {
-        db.record('lock');
-        return !db.heldElsewhere.has(rowId(account, key));
+      claim: jest.fn(async (account: string, key: string, _ttl: number) => {
+        db.record('claim');
+        if (db.heldElsewhere.has(rowId(account, key))) return { locked: false };
+        return { locked: true, record: db.rows.get(rowId(account, key)) ?? null };
       }),
       find: jest.fn(async (account: string, key: string, _ttl: number) => {
         db.record('find');

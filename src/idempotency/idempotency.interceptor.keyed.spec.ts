@@ -33,7 +33,7 @@ describe('IdempotencyInterceptor', () => {
     const { answer, headers } = send(handler, { key: 'k1' });
     await expect(answer).resolves.toEqual(CHARGE);
     expect(handler.handle).toHaveBeenCalledTimes(1);
-    expect(db.log).toEqual(['find@-', 'lock@1', 'find@1', 'handler@1', 'save@1', 'commit@1']);
+    expect(db.log).toEqual(['find@-', 'claim@1', 'handler@1', 'save@1', 'commit@1']);
     expect(keys.find).toHaveBeenCalledWith('acct_1', 'k1', TTL);
     expect(keys.save).toHaveBeenCalledWith({
       account: 'acct_1', key: 'k1', fingerprint, method: 'POST', path: PATH,
@@ -108,8 +108,8 @@ describe('IdempotencyInterceptor', () => {
     const handler = answering({ id: 'ch_2' });
     const { answer, headers } = send(handler, { key: 'k1' });
     await expect(answer).resolves.toEqual(CHARGE);
-    expect(keys.tryLock).toHaveBeenCalledTimes(1);
-    expect(keys.find).toHaveBeenCalledTimes(2);
+    expect(keys.find).toHaveBeenCalledTimes(1);
+    expect(keys.claim).toHaveBeenCalledTimes(1);
     expect(handler.handle).not.toHaveBeenCalled();
     expect(keys.save).not.toHaveBeenCalled();
     expect(headers.get('idempotent-replayed')).toBe('true');

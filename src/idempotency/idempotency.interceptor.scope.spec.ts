@@ -21,7 +21,7 @@ describe('IdempotencyInterceptor', () => {
     await expect(answer).resolves.toEqual(CHARGE);
     expect(handler.handle).toHaveBeenCalledTimes(1);
     expect(txHost.withTransaction).not.toHaveBeenCalled();
-    expect(keys.tryLock).not.toHaveBeenCalled();
+    expect(keys.claim).not.toHaveBeenCalled();
     expect(keys.find).not.toHaveBeenCalled();
     expect(keys.save).not.toHaveBeenCalled();
     expect(headers.size).toBe(0);
@@ -48,7 +48,7 @@ describe('IdempotencyInterceptor', () => {
     const error = await rejection(send(handler, { key }).answer);
     expect(error).toBeInstanceOf(InvalidRequestError);
     expect(error).toMatchObject({ status: 400, details: { code: 'idempotency_key_invalid', param: 'Idempotency-Key' } });
-    expect(keys.tryLock).not.toHaveBeenCalled();
+    expect(keys.claim).not.toHaveBeenCalled();
     expect(keys.find).not.toHaveBeenCalled();
     expect(handler.handle).not.toHaveBeenCalled();
   });

@@ -77,15 +77,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
     let outcome: Outcome | FoundKey;
     try {
       outcome = await this.txHost.withTransaction(async (): Promise<Outcome | FoundKey> => {
-        if (!(await this.keys.tryLock(account, key))) throw keyInUseError();
-        // Under the lock, look again. This is a new statement, so under READ COMMITTED (which
-        // every connection is set to, in data-source.ts) it sees every transaction that
-        // committed before it began: a request that held the lock until just now has committed
-        // its record (PostgreSQL releases a transaction's locks only after its commit is
-        // visible), and we replay it instead of executing a second time. This must stay a
-        // separate statement from the lock: a single statement's snapshot is taken before the
-        // lock is granted and could miss that commit.
-        const record = await this.keys.find(account, key, this.ttlSeconds);
+        // The key's lock, and under it a fresh look at the record: a request that held the lock
+        // until just now has committed its record, and we replay it instead of executing a
+        // second time (see `IdempotencyService.claim`).
+        const claim = await this.keys.claim(account, key, this.ttlSeconds);
+        if (!claim.locked) throw keyInUseError();
+        const { record } = claim;
         if (record && !record.expired) return record;
         if (record) await this.keys.remove(record);
         const saveAnswer = (responseBody: string, statusCode: number) =>

@@ -6,6 +6,39 @@ import { IdempotencyKey } from './idempotency-key.entity';
 /** A saved record, with whether it has outlived the retention window. */
 export type FoundKey = IdempotencyKey & { expired: boolean };
 
+/** The outcome of `claim`: the lock was not free, or it is held now and this is the record, if any. */
+export type Claim = { locked: false } | { locked: true; record: FoundKey | null };
+
+/** A record's columns as the queries below select them. */
+interface RecordRow {
+  id: string;
+  fingerprint: string;
+  method: string;
+  path: string;
+  status_code: number;
+  response_body: string;
+  request_id: string;
+  created_at: Date;
+  expired: boolean;
+}
+type ClaimRow = { locked: boolean } & (RecordRow | { [K in keyof RecordRow]: null });
+
+function foundKey(account: string, key: string, row: RecordRow): FoundKey {
+  return {
+    id: row.id,
+    account,
+    key,
+    fingerprint: row.fingerprint,
+    method: row.method,
+    path: row.path,
+    statusCode: row.status_code,
+    responseBody: row.response_body,
+    requestId: row.request_id,
+    createdAt: row.created_at,
+    expired: row.expired,
+  };
+}
+
 export type NewKey = Pick<IdempotencyKey, 'account' | 'key' | 'fingerprint' | 'method' | 'path' | 'statusCode' | 'responseBody' | 'requestId'>;
 
 /**
@@ -22,13 +55,16 @@ export class IdempotencyService {
   }
 
   /**
-   * Tries to take the key's lock for the rest of the current transaction, without waiting.
+   * Tries to take the key's lock for the rest of the current transaction, without waiting, and if
+   * it is taken, reads the key's record: one round trip, through the `idempotency_claim` function
+   * (migrations/1764000000003), whose comment says why the read must be a statement of its own
+   * after the lock.
    *
-   * `pg_try_advisory_xact_lock` answers at once: true if this transaction now holds the lock,
-   * false if another transaction holds it — in this process or any other one sharing the
-   * database, because the lock lives in PostgreSQL, not in process memory. A plain insert into
-   * the unique index would instead block until the other transaction ended; answering
-   * `idempotency_key_in_use` at once needs a lock that can be tried.
+   * The lock is `pg_try_advisory_xact_lock`, which answers at once: taken, or held by another
+   * transaction — in this process or any other one sharing the database, because the lock lives
+   * in PostgreSQL, not in process memory. A plain insert into the unique index would instead
+   * block until the other transaction ended; answering `idempotency_key_in_use` at once needs a
+   * lock that can be tried.
    *
    * The lock is released by PostgreSQL when the transaction commits or rolls back, and also when
    * the connection drops, so a process killed in the middle of a request never leaves a key
@@ -38,23 +74,22 @@ export class IdempotencyService {
    * make one of them wait its turn with a retryable `idempotency_key_in_use`; they can never share
    * a record, because the record is looked up by the key itself.
    */
-  async tryLock(account: string, key: string): Promise<boolean> {
-    const [{ locked }] = await this.txHost.tx.query(
-      'SELECT pg_try_advisory_xact_lock(hashtextextended($1, 0)) AS locked',
-      [`${account}\n${key}`],
-    );
-    return locked === true;
+  async claim(account: string, key: string, ttlSeconds: number): Promise<Claim> {
+    const [row]: ClaimRow[] = await this.txHost.tx.query('SELECT * FROM idempotency_claim($1, $2, $3)', [account, key, ttlSeconds]);
+    if (!row.locked) return { locked: false };
+    return { locked: true, record: row.id === null ? null : foundKey(account, key, row) };
   }
 
   /** The record of this key, if any, and whether it is older than `ttlSeconds`. */
   async find(account: string, key: string, ttlSeconds: number): Promise<FoundKey | null> {
-    const found = await this.repo
-      .createQueryBuilder('k')
-      .addSelect('k.created_at <= now() - make_interval(secs => :ttl)', 'expired')
-      .where('k.account = :account AND k.key = :key', { account, key, ttl: ttlSeconds })
-      .getRawAndEntities();
-    const record = found.entities[0];
-    return record ? Object.assign(record, { expired: found.raw[0].expired === true }) : null;
+    const [row]: RecordRow[] = await this.txHost.tx.query(
+      `SELECT id, fingerprint, method, path, status_code, response_body, request_id, created_at,
+              created_at <= now() - make_interval(secs => $3) AS expired
+         FROM idempotency_keys
+        WHERE account = $1 AND key = $2`,
+      [account, key, ttlSeconds],
+    );
+    return row ? foundKey(account, key, row) : null;
   }
 
   async remove(record: IdempotencyKey): Promise<void> {
