@@ -74,6 +74,19 @@ describe('the request log (GET /_sandbox/requests)', () => {
     expect(new Set(log.data.map((line) => line.request_id)).size).toBe(log.data.length);
   });
 
+  it('has each line written before its answer, when many requests arrive at once', async () => {
+    // The log writes lines in batches while an insert is in flight; each request still waits for
+    // its own line, so the moment an answer arrives its line can be read.
+    const found = await Promise.all(
+      Array.from({ length: 40 }, async (_, i) => {
+        const res = await keyed('/v1/charges', `k-many-${i}`, CHARGE).expect(200);
+        const rows = await t.dataSource.query('SELECT outcome FROM sandbox_requests WHERE id = $1', [res.headers['request-id']]);
+        return rows[0]?.outcome;
+      }),
+    );
+    expect(found).toEqual(Array(40).fill('executed'));
+  });
+
   it('keeps each account to its own log, and does not log /_sandbox calls', async () => {
     const mine = await post(t, '/v1/customers', {}).expect(200);
     const theirs = await post(t, '/v1/customers', {}, OTHER_KEY).expect(200);

@@ -2,12 +2,15 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable, Logger } from '@nestjs/common';
 import { Interval } from '@nestjs/schedule';
+import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
+import type { DataSource } from 'typeorm';
 import { apiKeyFrom } from '../common/auth.guard';
 import { ApiError, IdempotencyError } from '../common/errors';
 import { accountIdForKey } from '../common/ids';
 import { listPage, ListParamsDto } from '../common/list';
 import { getContext } from '../common/request-context';
+import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
 
 /** Requests under this prefix are logged; the control plane's own calls are not. */
@@ -34,8 +37,23 @@ export function outcomeOf(res: Response, status: number | null, error: unknown, 
 @Injectable()
 export class RequestLogService {
   private readonly logger = new Logger('RequestLog');
+  /**
+   * Lines are written in batches, outside any request's transaction: a line must be kept even when
+   * its request's writes roll back. Batching makes the log cost a fraction of a round trip per
+   * request on a busy server, rather than an INSERT and a commit of its own.
+   */
+  private readonly lines: BatchedWriter<Partial<LoggedRequest>>;
 
-  constructor(private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>) {}
+  constructor(
+    private readonly txHost: TransactionHost<TransactionalAdapterTypeOrm>,
+    @InjectDataSource() dataSource: DataSource,
+  ) {
+    const repo = dataSource.getRepository(LoggedRequest);
+    this.lines = new BatchedWriter(
+      (rows) => repo.insert(rows),
+      (error, rows) => this.logger.warn(`could not log ${rows.length} request(s): ${String(error)}`),
+    );
+  }
 
   private get repo() {
     return this.txHost.tx.getRepository(LoggedRequest);
@@ -59,21 +77,17 @@ export class RequestLogService {
       }
     }
     const key = req.method === 'POST' ? req.headers['idempotency-key'] : undefined;
-    try {
-      await this.repo.insert({
-        id: context.requestId,
-        account,
-        method: req.method,
-        path: req.path,
-        idempotencyKey: typeof key === 'string' ? key : null,
-        status,
-        outcome: outcomeOf(res, status, error, context.fault),
-        fault: context.fault ?? null,
-        created: new Date(),
-      });
-    } catch (logError) {
-      this.logger.warn(`could not log request ${context.requestId}: ${String(logError)}`);
-    }
+    await this.lines.write({
+      id: context.requestId,
+      account,
+      method: req.method,
+      path: req.path,
+      idempotencyKey: typeof key === 'string' ? key : null,
+      status,
+      outcome: outcomeOf(res, status, error, context.fault),
+      fault: context.fault ?? null,
+      created: new Date(),
+    });
   }
 
   /** Deletes lines older than the retention; every process runs it, harmlessly at once. */

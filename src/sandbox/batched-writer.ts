@@ -1,0 +1,46 @@
+/** The most rows one INSERT carries; more wait for the next one. */
+const MAX_BATCH = 200;
+
+/**
+ * Writes rows in batches, as PostgreSQL's group commit writes WAL: while one INSERT is on its
+ * way, the rows that arrive wait together and go in the next one. A lone row goes at once, so an
+ * idle server adds no delay; a busy one sends one multi-row INSERT, one round trip and one commit,
+ * for many requests instead of one each.
+ *
+ * `write` resolves once the row's INSERT has finished, so a caller that waits for it knows its row
+ * is committed (or that writing it failed: `write` never rejects, it hands the error to `onError`
+ * and resolves; `onError` must not throw). Only one INSERT is in flight at a time, which also keeps the rows in the order
+ * `write` was called.
+ */
+export class BatchedWriter<Row> {
+  private queue: { row: Row; done: () => void }[] = [];
+  private flushing = false;
+
+  constructor(
+    private readonly insert: (rows: Row[]) => Promise<unknown>,
+    private readonly onError: (error: unknown, rows: Row[]) => void,
+  ) {}
+
+  write(row: Row): Promise<void> {
+    return new Promise((done) => {
+      this.queue.push({ row, done });
+      if (!this.flushing) void this.flush();
+    });
+  }
+
+  private async flush(): Promise<void> {
+    this.flushing = true;
+    while (this.queue.length > 0) {
+      const batch = this.queue.splice(0, MAX_BATCH);
+      const rows = batch.map((entry) => entry.row);
+      try {
+        await this.insert(rows);
+      } catch (error) {
+        this.onError(error, rows);
+      } finally {
+        for (const entry of batch) entry.done();
+      }
+    }
+    this.flushing = false;
+  }
+}
