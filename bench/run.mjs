@@ -2,11 +2,12 @@
 // server of the bench's own), driven by autocannon, beside the bare ceiling (bench/ceiling.mjs).
 // Prints one table, the round trips each kind of request costs, and memory over a soak run, and
 // saves everything to bench/results/<date>.json. Settings: BENCH_DURATION (seconds per scenario,
-// default 10), BENCH_CONNECTIONS (default 16), BENCH_SOAK (seconds, default 60; 0 skips it).
+// default 10), BENCH_CONNECTIONS (default 16), BENCH_WARMUP (seconds of unmeasured load before the
+// first scenario, default 15), BENCH_SOAK (seconds, default 60; 0 skips it).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import { dirname, join } from 'node:path';
@@ -19,6 +20,7 @@ const require = createRequire(import.meta.url);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
 /** Identical requests fired at once in each round of the duplicate storm, and rounds. */
 const STORM_SIZE = 32;
 const STORM_ROUNDS = 50;
@@ -122,6 +124,65 @@ async function roundTrips(dbUrl, chargeId) {
   return result;
 }
 
+/** CPU seconds a process has used (user + system), from /proc; null where there is no /proc. */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return null;
+  }
+}
+/** Linux's USER_HZ, the unit of /proc/<pid>/stat's times: 100 on every architecture Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** Every PostgreSQL process on the machine: the postmaster, its backends and its workers. */
+function postgresPids() {
+  const commandOf = (pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/comm`, 'utf8').trim();
+    } catch {
+      return null; // gone since the directory was read, or no /proc at all
+    }
+  };
+  let pids = [];
+  try {
+    pids = readdirSync('/proc').filter((pid) => /^\d+$/.test(pid));
+  } catch {
+    return [];
+  }
+  return pids.filter((pid) => commandOf(pid) === 'postgres');
+}
+
+/**
+ * CPU used while `work` runs, per request: by the server under test, by PostgreSQL (every
+ * process alive at the end; one that exits midway, such as an idle connection a pool closes, takes
+ * its time with it) and by this process, the load generator. On two shared cores, CPU per request is what a request really costs.
+ */
+async function withCpu(serverPid, work, requestsOf) {
+  const pgBefore = new Map(postgresPids().map((pid) => [pid, cpuSeconds(pid)]));
+  const serverBefore = cpuSeconds(serverPid);
+  const clientBefore = process.cpuUsage();
+  const result = await work();
+  const requests = requestsOf(result);
+  let postgres = 0;
+  for (const pid of postgresPids()) {
+    // A backend that started midway (a pool opening a connection) counts from its start.
+    postgres += (cpuSeconds(pid) ?? 0) - (pgBefore.get(pid) ?? 0);
+  }
+  const client = process.cpuUsage(clientBefore);
+  const perRequest = (seconds) => (serverBefore === null || requests === 0 ? null : Math.round((seconds * 1000 * 100) / requests) / 100);
+  return {
+    result,
+    cpu_ms: {
+      server: perRequest(cpuSeconds(serverPid) - serverBefore),
+      postgres: perRequest(postgres),
+      load_generator: perRequest((client.user + client.system) / 1e6),
+    },
+  };
+}
+
 const rss = (pid) => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))[1]) / 1024;
 
 async function soak(base, pid) {
@@ -133,6 +194,14 @@ async function soak(base, pid) {
   });
   clearInterval(timer);
   return { seconds: SOAK, requests: result.requests.total, rss_mb: samples };
+}
+
+/** Asks for a checkpoint; a role without the right to (not superuser, no pg_checkpoint) skips it. */
+async function checkpoint(url) {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  await client.query('CHECKPOINT').catch(() => undefined);
+  await client.end();
 }
 
 async function serverVersion(url) {
@@ -149,20 +218,46 @@ const pgVersion = await serverVersion(dbUrl);
 const appPort = 4560;
 const ceilingPort = 4561;
 const app = await startProcess(['dist/src/main.js'], { DATABASE_URL: dbUrl, LOG_LEVEL: 'warn' }, appPort);
-const ceiling = await startProcess(['bench/ceiling.mjs'], { DATABASE_URL: dbUrl }, ceilingPort);
 const base = `http://127.0.0.1:${appPort}`;
+// A real charge as oncepay answers it: the ceiling stores responses of the same size.
+const createdText = await (await fetch(`${base}/v1/charges`, { method: 'POST', headers: FORM, body: CHARGE_BODY })).text();
+const created = JSON.parse(createdText);
+const ceiling = await startProcess(['bench/ceiling.mjs'], { DATABASE_URL: dbUrl, CEILING_RESPONSE: createdText }, ceilingPort);
 
-const created = await (await fetch(`${base}/v1/charges`, { method: 'POST', headers: FORM, body: CHARGE_BODY })).json();
 const withKey = () => [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }) }];
+const ceilingUrl = `http://127.0.0.1:${ceilingPort}/charges`;
+
+// Unmeasured load first: V8 compiles the hot paths while it runs, so the first scenario is not
+// measured on colder code than the others.
+if (WARMUP > 0) {
+  const third = Math.max(1, Math.round(WARMUP / 3));
+  await run(`${base}/v1/charges`, { duration: third, requests: withKey() });
+  await run(`${base}/v1/charges`, { duration: third });
+  await run(ceilingUrl, { duration: third, requests: withKey() });
+}
+
+/**
+ * One measured scenario. A checkpoint first, so that every scenario starts from the same state of
+ * the write-ahead log: right after a checkpoint, the first change to each page writes the whole
+ * page, and a scenario that happened to run then would pay for it alone.
+ */
+async function scenario(name, serverPid, work, ok) {
+  await checkpoint(dbUrl);
+  const { result, cpu_ms } = await withCpu(serverPid, work, (r) => r.requests.total);
+  return { ...row(name, result, ok), cpu_ms };
+}
+
 const rows = [];
-rows.push(row('create without key', await run(`${base}/v1/charges`)));
-rows.push(row('create with fresh key', await run(`${base}/v1/charges`, { requests: withKey() })));
+rows.push(await scenario('create without key', app.pid, () => run(`${base}/v1/charges`)));
+rows.push(await scenario('create with fresh key', app.pid, () => run(`${base}/v1/charges`, { requests: withKey() })));
 const replayKey = `replay-${randomUUID()}`;
 await fetch(`${base}/v1/charges`, { method: 'POST', headers: { ...FORM, 'idempotency-key': replayKey }, body: CHARGE_BODY });
-rows.push(row('replay of one key', await run(`${base}/v1/charges`, { headers: { ...FORM, 'idempotency-key': replayKey } })));
-rows.push(row('retrieve', await run(`${base}/v1/charges/${created.id}`, { method: 'GET', body: undefined })));
-rows.push(await storm(base));
-rows.push(row('ceiling: create with key', await run(`http://127.0.0.1:${ceilingPort}/charges`, { requests: withKey() })));
+rows.push(await scenario('replay of one key', app.pid, () => run(`${base}/v1/charges`, { headers: { ...FORM, 'idempotency-key': replayKey } })));
+rows.push(await scenario('retrieve', app.pid, () => run(`${base}/v1/charges/${created.id}`, { method: 'GET', body: undefined })));
+await checkpoint(dbUrl);
+const stormed = await withCpu(app.pid, () => storm(base), (r) => r.requests);
+rows.push({ ...stormed.result, cpu_ms: stormed.cpu_ms });
+rows.push(await scenario('ceiling: create with key', ceiling.pid, () => run(ceilingUrl, { requests: withKey() })));
 const soakResult = SOAK > 0 ? await soak(base, app.pid) : null;
 await stop(ceiling);
 await stop(app);
@@ -180,9 +275,13 @@ const ratios = {
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgVersion };
 
 console.log(`\noncepay bench — ${CONNECTIONS} connections, ${DURATION} s per scenario; ${machine.cpus} × ${machine.cpu}, PostgreSQL ${pgVersion}\n`);
-console.log('| scenario | requests/s | p50 ms | p99 ms | requests | errors |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
-for (const r of rows) console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.requests} | ${r.errors} |`);
+const ms = (value) => (value === null ? '–' : value.toFixed(2));
+console.log('| scenario | requests/s | p50 ms | p99 ms | requests | errors | CPU ms/request: server | PostgreSQL | load generator |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+for (const r of rows) {
+  const { server, postgres, load_generator } = r.cpu_ms;
+  console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.requests} | ${r.errors} | ${ms(server)} | ${ms(postgres)} | ${ms(load_generator)} |`);
+}
 console.log('');
 for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value}`);
 console.log(`\nround trips to PostgreSQL per request: ${Object.entries(trips).map(([k, v]) => `${k} ${v}`).join(', ')}`);
@@ -192,6 +291,6 @@ const date = new Date().toISOString().slice(0, 10);
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(ROOT, 'bench', 'results', `${date}.json`),
-  JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, duration_s: DURATION, rows, ratios, round_trips: trips, soak: soakResult }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rows, ratios, round_trips: trips, soak: soakResult }, null, 2) + '\n',
 );
 console.log(`\nsaved bench/results/${date}.json`);
