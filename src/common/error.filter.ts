@@ -1,12 +1,12 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
 import type { Request, Response } from 'express';
-import { RequestLogService } from '../sandbox/request-log.service';
 import {
   ApiError,
   DatabaseUnavailableError,
   InternalApiError,
   InvalidRequestError,
 } from './errors';
+import { RequestRecorder } from './request-recorder';
 
 /**
  * PostgreSQL and driver error codes that mean "the database is not there right now", not "this
@@ -63,7 +63,7 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');
 
-  constructor(private readonly requestLog: RequestLogService) {}
+  constructor(private readonly requestLog: RequestRecorder) {}
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();

@@ -10,6 +10,7 @@ import { ApiError, IdempotencyError } from '../common/errors';
 import { accountIdForKey } from '../common/ids';
 import { listPage, ListParamsDto } from '../common/list';
 import { getContext } from '../common/request-context';
+import { RequestRecorder } from '../common/request-recorder';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
 
@@ -35,7 +36,7 @@ export function outcomeOf(res: Response, status: number | null, error: unknown, 
 
 /** The per-account request log of CONTRACT §6. */
 @Injectable()
-export class RequestLogService {
+export class RequestLogService implements RequestRecorder {
   private readonly logger = new Logger('RequestLog');
   /**
    * Lines are written in batches, outside any request's transaction: a line must be kept even when
