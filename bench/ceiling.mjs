@@ -1,5 +1,6 @@
 // The ceiling: the same durable work as oncepay's idempotent create, on bare node:http and pg,
-// with nothing else — no framework, no validation, no request log, no faults. One transaction
+// with nothing else — no framework, no validation, no request log, no faults. Its statements are
+// prepared once per connection, as oncepay's are (src/database/preparing-client.ts). One transaction
 // claims the key, inserts the charge and stores the response, in oncepay's own tables (with
 // their indexes and constraints, so the database does the same work per row), so the report can
 // show oncepay's create path as a fraction of what this machine and database can do for it.
@@ -26,28 +27,30 @@ async function create(account, key, amount) {
     await client.query('BEGIN');
     // Claim: the record's row, with its answer still empty. A second claim of the key waits for
     // this transaction at the unique index, and then finds the row.
-    const claimed = await client.query(
-      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id)
-       VALUES ($1, $2, '', 'POST', '/charges', 0, '', $3) ON CONFLICT DO NOTHING RETURNING id`,
-      [account, key, `req_${randomBytes(12).toString('hex')}`],
-    );
+    const claimed = await client.query({
+      name: 'claim',
+      text: `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id)
+             VALUES ($1, $2, '', 'POST', '/charges', 0, '', $3) ON CONFLICT DO NOTHING RETURNING id`,
+      values: [account, key, `req_${randomBytes(12).toString('hex')}`],
+    });
     if (claimed.rowCount === 0) {
       await client.query('ROLLBACK');
       const { rows } = await pool.query('SELECT response_body FROM idempotency_keys WHERE account = $1 AND key = $2', [account, key]);
       return { status: 200, body: rows[0]?.response_body ?? '{}' };
     }
     const id = `ch_${randomBytes(12).toString('hex')}`;
-    await client.query(
-      `INSERT INTO charges (id, account, created, amount, amount_captured, amount_refunded, currency, metadata, status, captured, card)
-       VALUES ($1, $2, now(), $3, $3, 0, 'usd', '{"bench": "1"}', 'succeeded', true, $4)`,
-      [id, account, amount, CARD],
-    );
+    await client.query({
+      name: 'charge',
+      text: `INSERT INTO charges (id, account, created, amount, amount_captured, amount_refunded, currency, metadata, status, captured, card)
+             VALUES ($1, $2, now(), $3, $3, 0, 'usd', '{"bench": "1"}', 'succeeded', true, $4)`,
+      values: [id, account, amount, CARD],
+    });
     const body = JSON.stringify({ ...template, id, amount });
-    await client.query('UPDATE idempotency_keys SET fingerprint = $2, status_code = 200, response_body = $3 WHERE id = $1', [
-      claimed.rows[0].id,
-      randomBytes(32).toString('hex'),
-      body,
-    ]);
+    await client.query({
+      name: 'answer',
+      text: 'UPDATE idempotency_keys SET fingerprint = $2, status_code = 200, response_body = $3 WHERE id = $1',
+      values: [claimed.rows[0].id, randomBytes(32).toString('hex'), body],
+    });
     await client.query('COMMIT');
     return { status: 200, body };
   } catch (error) {

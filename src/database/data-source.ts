@@ -5,6 +5,7 @@ import { Customer } from '../customers/customer.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { LoggedRequest } from '../sandbox/logged-request.entity';
 import { SandboxFault } from '../sandbox/sandbox-fault.entity';
+import { PreparingClient } from './preparing-client';
 
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
 export const POOL_SIZE = 16;
@@ -28,6 +29,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     migrationsTransactionMode: 'each',
     synchronize: false,
     extra: {
+      // Statements with parameters are prepared once per connection (see preparing-client.ts).
+      Client: PreparingClient,
       max: POOL_SIZE,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // Every transaction runs at READ COMMITTED, whatever the database's default: the read of a

@@ -1,0 +1,49 @@
+import { createHash } from 'node:crypto';
+import { Client } from 'pg';
+
+/** Distinct statements one connection keeps prepared; any further one runs unprepared. */
+export const PREPARED_PER_CONNECTION = 200;
+
+/**
+ * A `pg` client that prepares every statement with parameters once per connection and reuses it,
+ * as JDBC's statement cache does. PostgreSQL then parses each statement once per connection and,
+ * after a few executions, plans it once too; an unnamed statement is parsed and planned on every
+ * execution, which on oncepay's short statements costs more than running them.
+ *
+ * TypeORM sends every query as text, so the name is derived from the text: a hash, so that the
+ * same text always gets the same name and two texts never share one. A statement without
+ * parameters (`START TRANSACTION`, `COMMIT`) is sent as it is, in the simple protocol.
+ *
+ * At most `PREPARED_PER_CONNECTION` statements are prepared per connection, which bounds the
+ * memory each backend spends on them: oncepay sends a few dozen distinct statements, but some
+ * texts vary with their input (a multi-row INSERT has as many placeholders as rows).
+ *
+ * A prepared statement outlives a change to the tables it reads only if its result columns stay
+ * the same; PostgreSQL re-plans it otherwise. oncepay's migrations run before it serves, so a
+ * server never sees its schema change under it.
+ */
+export class PreparingClient extends Client {
+  /** The names of the statements this connection has prepared. */
+  readonly prepared = new Set<string>();
+}
+
+// `query` is replaced on the prototype rather than overridden in the class so that the client
+// keeps pg's own overloaded type. Only (text, values) calls are changed; every other form of
+// call passes through untouched.
+const unpreparedQuery = Client.prototype.query as (...args: unknown[]) => unknown;
+PreparingClient.prototype.query = function query(this: PreparingClient, ...args: unknown[]) {
+  const [text, values] = args;
+  if (typeof text === 'string' && Array.isArray(values) && values.length > 0) {
+    const name = statementName(text);
+    if (this.prepared.has(name) || this.prepared.size < PREPARED_PER_CONNECTION) {
+      this.prepared.add(name);
+      return unpreparedQuery.call(this, { name, text, values }, ...args.slice(2));
+    }
+  }
+  return unpreparedQuery.apply(this, args);
+} as Client['query'];
+
+/** A name PostgreSQL keeps whole (names are cut at 63 bytes): `s` and 40 hex digits of SHA-1. */
+function statementName(text: string): string {
+  return `s${createHash('sha1').update(text).digest('hex')}`;
+}
