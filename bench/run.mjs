@@ -1,9 +1,10 @@
 // `npm run bench`: oncepay's production build against PostgreSQL (DATABASE_URL, else an embedded
 // server of the bench's own), driven by autocannon, beside the bare ceiling (bench/ceiling.mjs).
 // Prints one table, the round trips each kind of request costs, and memory over a soak run, and
-// saves everything to bench/results/<date>.json. Settings: BENCH_DURATION (seconds per scenario,
-// default 10), BENCH_CONNECTIONS (default 16), BENCH_WARMUP (seconds of unmeasured load before the
-// first scenario, default 15), BENCH_SOAK (seconds, default 60; 0 skips it).
+// saves everything to bench/results/<date>.json. Settings: BENCH_DURATION (seconds per round of a
+// scenario, default 6), BENCH_ROUNDS (rounds of every scenario, default 3), BENCH_CONNECTIONS
+// (default 16), BENCH_WARMUP (seconds of unmeasured load before the first round, default 15),
+// BENCH_SOAK (seconds, default 60; 0 skips it).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
@@ -17,10 +18,11 @@ import { startCountingProxy } from './pg-proxy.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
 const require = createRequire(import.meta.url);
-const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
 const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Identical requests fired at once in each round of the duplicate storm, and rounds. */
 const STORM_SIZE = 32;
 const STORM_ROUNDS = 50;
@@ -247,17 +249,39 @@ async function scenario(name, serverPid, work, ok) {
   return { ...row(name, result, ok), cpu_ms };
 }
 
-const rows = [];
-rows.push(await scenario('create without key', app.pid, () => run(`${base}/v1/charges`)));
-rows.push(await scenario('create with fresh key', app.pid, () => run(`${base}/v1/charges`, { requests: withKey() })));
 const replayKey = `replay-${randomUUID()}`;
 await fetch(`${base}/v1/charges`, { method: 'POST', headers: { ...FORM, 'idempotency-key': replayKey }, body: CHARGE_BODY });
-rows.push(await scenario('replay of one key', app.pid, () => run(`${base}/v1/charges`, { headers: { ...FORM, 'idempotency-key': replayKey } })));
-rows.push(await scenario('retrieve', app.pid, () => run(`${base}/v1/charges/${created.id}`, { method: 'GET', body: undefined })));
-await checkpoint(dbUrl);
-const stormed = await withCpu(app.pid, () => storm(base), (r) => r.requests);
-rows.push({ ...stormed.result, cpu_ms: stormed.cpu_ms });
-rows.push(await scenario('ceiling: create with key', ceiling.pid, () => run(ceilingUrl, { requests: withKey() })));
+const scenarios = [
+  ['create without key', app.pid, () => run(`${base}/v1/charges`)],
+  ['create with fresh key', app.pid, () => run(`${base}/v1/charges`, { requests: withKey() })],
+  ['replay of one key', app.pid, () => run(`${base}/v1/charges`, { headers: { ...FORM, 'idempotency-key': replayKey } })],
+  ['retrieve', app.pid, () => run(`${base}/v1/charges/${created.id}`, { method: 'GET', body: undefined })],
+  ['storm', app.pid, () => storm(base)],
+  ['ceiling: create with key', ceiling.pid, () => run(ceilingUrl, { requests: withKey() })],
+];
+
+// Every scenario runs ROUNDS times, the rounds interleaved (all scenarios, then all again), and
+// the report keeps each scenario's median round. One run of a scenario can land on a slow
+// stretch of a shared machine; the median of interleaved rounds does not favour any scenario.
+const rounds = new Map(scenarios.map(([name]) => [name, []]));
+for (let round = 0; round < ROUNDS; round++) {
+  for (const [name, pid, work] of scenarios) {
+    await checkpoint(dbUrl);
+    if (name === 'storm') {
+      const { result, cpu_ms } = await withCpu(pid, work, (r) => r.requests);
+      rounds.get(name).push({ ...result, cpu_ms });
+    } else {
+      const { result, cpu_ms } = await withCpu(pid, work, (r) => r.requests.total);
+      rounds.get(name).push({ ...row(name, result), cpu_ms });
+    }
+  }
+}
+const rows = [...rounds.values()].map((results) => {
+  const sorted = [...results].sort((a, b) => a.rps - b.rps);
+  const sum = (field) => results.reduce((n, r) => n + r[field], 0);
+  // Rate, latency and CPU from the median round; requests and errors counted over every round.
+  return { ...sorted[Math.floor((sorted.length - 1) / 2)], rounds_rps: results.map((r) => r.rps), requests: sum('requests'), errors: sum('errors') };
+});
 const soakResult = SOAK > 0 ? await soak(base, app.pid) : null;
 await stop(ceiling);
 await stop(app);
@@ -274,13 +298,13 @@ const ratios = {
 
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgVersion };
 
-console.log(`\noncepay bench — ${CONNECTIONS} connections, ${DURATION} s per scenario; ${machine.cpus} × ${machine.cpu}, PostgreSQL ${pgVersion}\n`);
+console.log(`\noncepay bench — ${CONNECTIONS} connections, ${ROUNDS} rounds of ${DURATION} s per scenario (median round shown); ${machine.cpus} × ${machine.cpu}, PostgreSQL ${pgVersion}\n`);
 const ms = (value) => (value === null ? '–' : value.toFixed(2));
-console.log('| scenario | requests/s | p50 ms | p99 ms | requests | errors | CPU ms/request: server | PostgreSQL | load generator |');
-console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('| scenario | requests/s | rounds | p50 ms | p99 ms | requests | errors | CPU ms/request: server | PostgreSQL | load generator |');
+console.log('| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) {
   const { server, postgres, load_generator } = r.cpu_ms;
-  console.log(`| ${r.name} | ${r.rps} | ${r.p50} | ${r.p99} | ${r.requests} | ${r.errors} | ${ms(server)} | ${ms(postgres)} | ${ms(load_generator)} |`);
+  console.log(`| ${r.name} | ${r.rps} | ${r.rounds_rps.join(' ')} | ${r.p50} | ${r.p99} | ${r.requests} | ${r.errors} | ${ms(server)} | ${ms(postgres)} | ${ms(load_generator)} |`);
 }
 console.log('');
 for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value}`);
@@ -291,6 +315,6 @@ const date = new Date().toISOString().slice(0, 10);
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(ROOT, 'bench', 'results', `${date}.json`),
-  JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, duration_s: DURATION, warmup_s: WARMUP, rows, ratios, round_trips: trips, soak: soakResult }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, warmup_s: WARMUP, rows, ratios, round_trips: trips, soak: soakResult }, null, 2) + '\n',
 );
 console.log(`\nsaved bench/results/${date}.json`);
