@@ -3,7 +3,7 @@
 // Prints one table, the round trips each kind of request costs, and memory over a soak run, and
 // saves everything to bench/results/<date>.json. Settings: BENCH_DURATION (seconds per round of a
 // scenario, default 6), BENCH_ROUNDS (rounds of every scenario, default 3), BENCH_CONNECTIONS
-// (default 16), BENCH_WARMUP (seconds of unmeasured load before the first round, default 15),
+// (default 16), BENCH_WARMUP (seconds of unmeasured load before the first round, default 30),
 // BENCH_SOAK (seconds, default 60; 0 skips it).
 import autocannon from 'autocannon';
 import { spawn } from 'node:child_process';
@@ -21,7 +21,7 @@ const require = createRequire(import.meta.url);
 const DURATION = Number(process.env.BENCH_DURATION ?? 6);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 16);
 const SOAK = Number(process.env.BENCH_SOAK ?? 60);
-const WARMUP = Number(process.env.BENCH_WARMUP ?? 15);
+const WARMUP = Number(process.env.BENCH_WARMUP ?? 30);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 3);
 /** Identical requests fired at once in each round of the duplicate storm, and rounds. */
 const STORM_SIZE = 32;
@@ -198,14 +198,6 @@ async function soak(base, pid) {
   return { seconds: SOAK, requests: result.requests.total, rss_mb: samples };
 }
 
-/** Asks for a checkpoint; a role without the right to (not superuser, no pg_checkpoint) skips it. */
-async function checkpoint(url) {
-  const client = new pg.Client({ connectionString: url });
-  await client.connect();
-  await client.query('CHECKPOINT').catch(() => undefined);
-  await client.end();
-}
-
 async function serverVersion(url) {
   const client = new pg.Client({ connectionString: url });
   await client.connect();
@@ -238,17 +230,6 @@ if (WARMUP > 0) {
   await run(ceilingUrl, { duration: third, requests: withKey() });
 }
 
-/**
- * One measured scenario. A checkpoint first, so that every scenario starts from the same state of
- * the write-ahead log: right after a checkpoint, the first change to each page writes the whole
- * page, and a scenario that happened to run then would pay for it alone.
- */
-async function scenario(name, serverPid, work, ok) {
-  await checkpoint(dbUrl);
-  const { result, cpu_ms } = await withCpu(serverPid, work, (r) => r.requests.total);
-  return { ...row(name, result, ok), cpu_ms };
-}
-
 const replayKey = `replay-${randomUUID()}`;
 await fetch(`${base}/v1/charges`, { method: 'POST', headers: { ...FORM, 'idempotency-key': replayKey }, body: CHARGE_BODY });
 const scenarios = [
@@ -266,7 +247,6 @@ const scenarios = [
 const rounds = new Map(scenarios.map(([name]) => [name, []]));
 for (let round = 0; round < ROUNDS; round++) {
   for (const [name, pid, work] of scenarios) {
-    await checkpoint(dbUrl);
     if (name === 'storm') {
       const { result, cpu_ms } = await withCpu(pid, work, (r) => r.requests);
       rounds.get(name).push({ ...result, cpu_ms });
