@@ -17,7 +17,8 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
     bodyParser: false,
     logger: logger ?? false,
   });
-  app.set('query parser', (query: string) => parseForm(query));
+  // Express passes null, not an empty string, for a URL without a query string.
+  app.set('query parser', (query: string | null) => parseForm(query ?? ''));
   app.disable('x-powered-by');
   app.disable('etag');
   setupApiDocs(app);

@@ -122,6 +122,11 @@ const ROWS: Row[] = [
   { name: 'a NUL byte in a metadata key', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[or%00der]=1', status: 400, type: 'invalid_request_error', param: 'metadata[or\u0000der]' },
   { name: 'a NUL byte in a metadata value', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { order: '4\u00002' } }), status: 400, type: 'invalid_request_error', param: 'metadata[order]' },
   { name: 'a NUL byte in a query parameter', method: 'get', path: '/v1/customers?email=%00', status: 400, type: 'invalid_request_error', param: 'email' },
+  // Prototype keys: refused by name in every encoding, never dropped
+  { name: 'a __proto__ metadata key (JSON)', method: 'post', path: `/v1/customers/${CUSTOMER}`, contentType: JSON_TYPE, body: '{"name":"changed","metadata":{"__proto__":{"x":"1"}}}', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },
+  { name: 'a __proto__ metadata key (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[__proto__][x]=1', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },
+  { name: 'a top-level __proto__ parameter (form, percent-encoded)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&%5F%5Fproto%5F%5F[x]=1`, status: 400, type: 'invalid_request_error', param: '__proto__' },
+  { name: 'a __proto__ query parameter', method: 'get', path: '/v1/customers?__proto__[limit]=1', status: 400, type: 'invalid_request_error', param: '__proto__' },
   { name: 'a NUL byte in a path id', method: 'get', path: '/v1/customers/cus_%00', status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
 
   // lists

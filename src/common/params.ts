@@ -40,17 +40,17 @@ function paramPath(parent: string, key: string | number): string {
   return parent === '' ? String(key) : `${parent}[${key}]`;
 }
 
-/**
- * Checks and copies a parsed value into `Params`. Refuses what PostgreSQL or JavaScript would
- * choke on later — NUL characters (PostgreSQL text cannot hold them) and `__proto__` keys — with a
- * 400 naming the parameter, so that no input can reach the database and turn into a 500.
- */
 /** The error for a parameter nested past `MAX_PARAM_DEPTH`, named by its top-level name. */
 function tooDeep(path: string): InvalidRequestError {
   const param = path.split('[')[0];
   return new InvalidRequestError(`Invalid ${param}: parameters may be nested at most ${MAX_PARAM_DEPTH} levels deep.`, { param });
 }
 
+/**
+ * Checks and copies a parsed value into `Params`. Refuses what PostgreSQL or JavaScript would
+ * choke on later — NUL characters (PostgreSQL text cannot hold them) and `__proto__` keys — with a
+ * 400 naming the parameter, so that no input can reach the database and turn into a 500.
+ */
 function normalize(value: unknown, path: string, depth: number): Param {
   if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
   if (value === null) return '';
@@ -99,8 +99,25 @@ function safeDecode(text: string): string {
   }
 }
 
+/**
+ * Refuses a form parameter with a `__proto__` segment (`__proto__[x]=1`, `metadata[__proto__]=1`)
+ * as the JSON path refuses the same key. qs would drop it without a word, and a request that
+ * silently lost a parameter would succeed as if it had never been sent.
+ */
+function refuseProtoKeys(text: string): void {
+  for (const pair of text.split('&')) {
+    const name = safeDecode(pair.split('=')[0]);
+    const segments = name.match(/^[^[]*|\[[^\]]*\]/g) ?? [];
+    const at = segments.findIndex((segment) => segment === '__proto__' || segment === '[__proto__]');
+    if (at !== -1) {
+      throw new InvalidRequestError('Invalid parameter name: "__proto__"', { param: segments.slice(0, at + 1).join('') });
+    }
+  }
+}
+
 /** Parses a query string or a form body in bracket notation. */
 export function parseForm(text: string): Params {
+  refuseProtoKeys(text);
   let parsed: unknown;
   try {
     parsed = qs.parse(text, QS_OPTIONS);
