@@ -58,6 +58,16 @@ describe('charges', () => {
     expect(plain.body.customer).toBe(customer.id);
   });
 
+  it("expands a deleted customer as Stripe's deleted stub, in a charge and in a list", async () => {
+    const { body: customer } = await post(t, '/v1/customers', { email: 'gone@example.com' });
+    const { body: charge } = await post(t, '/v1/charges', { amount: 500, currency: 'usd', customer: customer.id }).expect(200);
+    await t.http().delete(`/v1/customers/${customer.id}`).auth(KEY, '').expect(200);
+    const stub = { id: customer.id, object: 'customer', deleted: true };
+    expect((await get(t, `/v1/charges/${charge.id}`, { expand: ['customer'] }).expect(200)).body.customer).toEqual(stub);
+    expect((await get(t, '/v1/charges', { expand: ['data.customer'] }).expect(200)).body.data[0].customer).toEqual(stub);
+    expect((await get(t, `/v1/charges/${charge.id}`).expect(200)).body.customer).toBe(customer.id);
+  });
+
   it('authorises with capture=false, then captures part of it; a second capture is refused', async () => {
     const { body: charge } = await post(t, '/v1/charges', { amount: 5000, currency: 'usd', source: 'tok_visa', capture: false }).expect(200);
     expect(charge).toMatchObject({ captured: false, amount_captured: 0, status: 'succeeded' });

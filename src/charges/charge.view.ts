@@ -1,7 +1,7 @@
 import type Stripe from 'stripe';
 import { Customer } from '../customers/customer.entity';
 import { unixSeconds } from '../common/timestamps';
-import { customerView } from '../customers/customer.view';
+import { customerView, deletedCustomerView } from '../customers/customer.view';
 import { Charge } from './charge.entity';
 
 /** What `expand[]` may name on a charge. */
@@ -23,9 +23,18 @@ function outcome(charge: Charge): Stripe.Charge.Outcome {
 }
 
 /**
- * A charge as Stripe's API returns it, with `customer` as an id or, when expanded, the customer
- * object. Fields oncepay does not model (transfers, disputes, fees) carry Stripe's values for a
- * plain card charge.
+ * A charge's `customer`: its id; or, when expanded (`expanded` is not undefined), the customer
+ * object, or Stripe's `{id, object, deleted: true}` stub if the customer has since been deleted.
+ */
+function customerField(charge: Charge, expanded: Customer | null | undefined): Stripe.Charge['customer'] {
+  if (charge.customer === null || expanded === undefined) return charge.customer;
+  return expanded ? customerView(expanded) : deletedCustomerView(charge.customer);
+}
+
+/**
+ * A charge as Stripe's API returns it. `expandedCustomer` is given when `customer` is expanded:
+ * the customer found, or null if it no longer exists. Fields oncepay does not model (transfers,
+ * disputes, fees) carry Stripe's values for a plain card charge.
  */
 export function chargeView(charge: Charge, expandedCustomer?: Customer | null): Stripe.Charge {
   const { card } = charge;
@@ -46,7 +55,7 @@ export function chargeView(charge: Charge, expandedCustomer?: Customer | null): 
     captured: charge.captured,
     created: unixSeconds(charge.created),
     currency: charge.currency,
-    customer: expandedCustomer ? customerView(expandedCustomer) : charge.customer,
+    customer: customerField(charge, expandedCustomer),
     description: charge.description,
     disputed: false,
     failure_balance_transaction: null,

@@ -50,7 +50,7 @@ export class ChargesController {
   async list(@Account() account: string, @Query() params: ListChargesDto) {
     const { rows, hasMore } = await this.charges.list(account, params);
     const customers = params.expand?.includes('data.customer') ? await this.charges.customersOf(account, rows) : undefined;
-    const data = rows.map((charge) => chargeView(charge, customers && charge.customer ? customers.get(charge.customer) : undefined));
+    const data = rows.map((charge) => chargeView(charge, customers && charge.customer ? (customers.get(charge.customer) ?? null) : undefined));
     return listEnvelope('/v1/charges', data, hasMore);
   }
 
@@ -84,6 +84,6 @@ export class ChargesController {
   private async view(account: string, charge: Charge, expand: string[] | undefined) {
     if (!expand?.includes('customer') || charge.customer === null) return chargeView(charge);
     const customers = await this.charges.customersOf(account, [charge]);
-    return chargeView(charge, customers.get(charge.customer));
+    return chargeView(charge, customers.get(charge.customer) ?? null);
   }
 }
