@@ -1,9 +1,31 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { apiKeyFrom } from './auth.guard';
 import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
+
+/** Routes that need an API key; everything else (`/health`, `/docs`, the playground) is open. */
+const AUTHENTICATED_PREFIXES = ['/v1/', '/_sandbox/'];
+
+/**
+ * The error to answer for a body that could not be read or parsed. Authentication comes first, as
+ * in Stripe: a request to an authenticated route without a valid key is a 401 whatever its body,
+ * so a client learns about the missing key before it learns about its JSON.
+ */
+function bodyError(req: Request, error: unknown): unknown {
+  // Inside a middleware Express gives `req.path` relative to where the middleware is mounted;
+  // `originalUrl` is the whole path as the client sent it.
+  const path = req.originalUrl.split('?')[0];
+  if (!AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix))) return error;
+  try {
+    apiKeyFrom(req.headers.authorization);
+    return error;
+  } catch (authError) {
+    return authError;
+  }
+}
 
 /** Reads any body as text, up to the size limit; `parseBody` decides what the text means. */
 const readBodyText = text({ type: () => true, limit: MAX_BODY_BYTES, defaultCharset: 'utf-8' });
@@ -11,7 +33,8 @@ const readBodyText = text({ type: () => true, limit: MAX_BODY_BYTES, defaultChar
 /**
  * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
  * when its answer has gone out, and parses a POST body into parameters. Parse errors are passed
- * to `next`, so they reach the exception filter and the error envelope like any other error.
+ * to `next`, so they reach the exception filter and the error envelope like any other error
+ * (after a missing or malformed API key, which is answered first).
  */
 @Injectable()
 export class RequestMiddleware implements NestMiddleware {
@@ -31,12 +54,12 @@ export class RequestMiddleware implements NestMiddleware {
       return;
     }
     readBodyText(req, res, (error?: unknown) => {
-      if (error) return next(error);
+      if (error) return next(bodyError(req, error));
       try {
         req.body = parseBody(req.headers['content-type'], typeof req.body === 'string' ? req.body : '');
         next();
       } catch (parseError) {
-        next(parseError);
+        next(bodyError(req, parseError));
       }
     });
   }
