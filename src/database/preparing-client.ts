@@ -18,9 +18,9 @@ export const PREPARED_PER_CONNECTION = 200;
  * memory each backend spends on them: oncepay sends a few dozen distinct statements, but some
  * texts vary with their input (a multi-row INSERT has as many placeholders as rows).
  *
- * A prepared statement outlives a change to the tables it reads only if its result columns stay
- * the same; PostgreSQL re-plans it otherwise. oncepay's migrations run before it serves, so a
- * server never sees its schema change under it.
+ * When a table a prepared statement reads changes, PostgreSQL plans the statement again, but it
+ * refuses to run one whose result columns would change. oncepay's migrations run before it
+ * serves, so a server never sees its schema change under it.
  */
 export class PreparingClient extends Client {
   /** The names of the statements this connection has prepared. */

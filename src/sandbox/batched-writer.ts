@@ -8,9 +8,9 @@ const MAX_BATCH = 200;
  * for many requests instead of one each.
  *
  * `write` resolves once the row's INSERT has finished, so a caller that waits for it knows its row
- * is committed (or that writing it failed: `write` never rejects, it hands the error to `onError`
- * and resolves; `onError` must not throw). Only one INSERT is in flight at a time, which also keeps the rows in the order
- * `write` was called.
+ * is committed, or that writing it failed: `write` never rejects, it hands the error to `onError`
+ * (which must not throw) and resolves. Only one INSERT is in flight at a time, which also keeps
+ * the rows in the order `write` was called.
  */
 export class BatchedWriter<Row> {
   private queue: { row: Row; done: () => void }[] = [];
@@ -28,6 +28,12 @@ export class BatchedWriter<Row> {
     });
   }
 
+  /**
+   * Sends the queue until it is empty. A row written while an INSERT is awaited lands in the queue
+   * and is taken by the next turn of this loop, so one loop serves every row. The loop's last
+   * check of the queue and `flushing = false` run with no `await` between them, so no row can
+   * arrive in that gap and be left unsent.
+   */
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.queue.length > 0) {
