@@ -99,14 +99,20 @@ function safeDecode(text: string): string {
   }
 }
 
+/** The decoded parameter names of a form body or query string, bracket notation and all. */
+function formNames(text: string): string[] {
+  return text.split('&').map((pair) => safeDecode(pair.split('=')[0]));
+}
+
 /**
  * Refuses a form parameter with a `__proto__` segment (`__proto__[x]=1`, `metadata[__proto__]=1`)
  * as the JSON path refuses the same key. qs would drop it without a word, and a request that
  * silently lost a parameter would succeed as if it had never been sent.
  */
 function refuseProtoKeys(text: string): void {
-  for (const pair of text.split('&')) {
-    const name = safeDecode(pair.split('=')[0]);
+  for (const name of formNames(text)) {
+    // `metadata[__proto__][x]` → ['metadata', '[__proto__]', '[x]']: the root name, then each
+    // bracketed segment, so the error can name the path up to the offending one.
     const segments = name.match(/^[^[]*|\[[^\]]*\]/g) ?? [];
     const at = segments.findIndex((segment) => segment === '__proto__' || segment === '[__proto__]');
     if (at !== -1) {
@@ -124,10 +130,7 @@ export function parseForm(text: string): Params {
   } catch {
     // qs throws a RangeError when a limit is exceeded, without saying where: find the parameter
     // that is nested too deeply, if that was it, so the error can name it as the JSON path does.
-    const deepKey = text
-      .split('&')
-      .map((pair) => safeDecode(pair.split('=')[0]))
-      .find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
+    const deepKey = formNames(text).find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
     if (deepKey !== undefined) throw tooDeep(deepKey);
     throw new InvalidRequestError(`Too many parameters: at most ${MAX_PARAMS} are accepted in one request.`);
   }

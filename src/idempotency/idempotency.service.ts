@@ -23,7 +23,7 @@ interface RecordRow {
 }
 type ClaimRow = { locked: boolean } & (RecordRow | { [K in keyof RecordRow]: null });
 
-function foundKey(account: string, key: string, row: RecordRow): FoundKey {
+function toFoundKey(account: string, key: string, row: RecordRow): FoundKey {
   return {
     id: row.id,
     account,
@@ -77,7 +77,7 @@ export class IdempotencyService {
   async claim(account: string, key: string, ttlSeconds: number): Promise<Claim> {
     const [row]: ClaimRow[] = await this.txHost.tx.query('SELECT * FROM idempotency_claim($1, $2, $3)', [account, key, ttlSeconds]);
     if (!row.locked) return { locked: false };
-    return { locked: true, record: row.id === null ? null : foundKey(account, key, row) };
+    return { locked: true, record: row.id === null ? null : toFoundKey(account, key, row) };
   }
 
   /** The record of this key, if any, and whether it is older than `ttlSeconds`. */
@@ -89,7 +89,7 @@ export class IdempotencyService {
         WHERE account = $1 AND key = $2`,
       [account, key, ttlSeconds],
     );
-    return row ? foundKey(account, key, row) : null;
+    return row ? toFoundKey(account, key, row) : null;
   }
 
   async remove(record: IdempotencyKey): Promise<void> {
