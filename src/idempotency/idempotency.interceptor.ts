@@ -84,6 +84,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (!claim.locked) throw keyInUseError();
         const { record } = claim;
         if (record && !record.expired) return record;
+        // An expired record is removed under the key's lock, so that the new one can be saved. The
+        // purger may delete it at the same moment; then this DELETE waits for the purger's commit
+        // and finds nothing left to delete, which is just as good.
         if (record) await this.keys.remove(record);
         const saveAnswer = (responseBody: string, statusCode: number) =>
           this.keys.save({ account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId });
