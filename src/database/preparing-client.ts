@@ -43,7 +43,20 @@ PreparingClient.prototype.query = function query(this: PreparingClient, ...args:
   return unpreparedQuery.apply(this, args);
 } as Client['query'];
 
-/** A name PostgreSQL keeps whole (names are cut at 63 bytes): `s` and 40 hex digits of SHA-1. */
+/** Texts whose names are remembered; beyond this many, a name is computed each time it is needed. */
+const REMEMBERED_NAMES = 1_000;
+const names = new Map<string, string>();
+
+/**
+ * A name PostgreSQL keeps whole (names are cut at 63 bytes): `s` and 40 hex digits of SHA-1.
+ * Names are remembered by text, since hashing on every query showed in profiles; the map is
+ * bounded for the same reason the prepared statements are, as some texts vary with their input.
+ */
 function statementName(text: string): string {
-  return `s${createHash('sha1').update(text).digest('hex')}`;
+  let name = names.get(text);
+  if (name === undefined) {
+    name = `s${createHash('sha1').update(text).digest('hex')}`;
+    if (names.size < REMEMBERED_NAMES) names.set(text, name);
+  }
+  return name;
 }
