@@ -13,6 +13,7 @@ import { CreateChargeDto } from './dto/create-charge.dto';
 import { ListChargesDto } from './dto/list-charges.dto';
 import { UpdateChargeDto } from './dto/update-charge.dto';
 import { CURRENCY_MINIMUMS, DEFAULT_CUSTOMER_SOURCE, TEST_SOURCES } from './test-sources';
+import { insertRows } from '../database/insert-rows';
 
 @Injectable()
 export class ChargesService {
@@ -73,7 +74,7 @@ export class ChargesService {
       card: source.card,
       created: new Date(),
     });
-    await this.repo.insert(charge);
+    await insertRows(this.repo, [charge]);
     if (decline) {
       throw new CardError(decline.message, { code: decline.code, decline_code: decline.decline_code, charge: charge.id });
     }

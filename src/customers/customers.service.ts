@@ -10,6 +10,7 @@ import { Customer } from './customer.entity';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import { ListCustomersDto } from './dto/list-customers.dto';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
+import { insertRows } from '../database/insert-rows';
 
 @Injectable()
 export class CustomersService {
@@ -36,7 +37,7 @@ export class CustomersService {
       invoicePrefix: randomBytes(4).toString('hex').toUpperCase(),
       created: new Date(),
     });
-    await this.repo.insert(customer);
+    await insertRows(this.repo, [customer]);
     return customer;
   }
 

@@ -2,6 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { IdempotencyKey } from './idempotency-key.entity';
+import { insertRows } from '../database/insert-rows';
 
 /** A saved record, with whether it has outlived the retention window. */
 export type FoundKey = IdempotencyKey & { expired: boolean };
@@ -97,7 +98,7 @@ export class IdempotencyService {
   }
 
   async save(record: NewKey): Promise<void> {
-    await this.repo.insert(record);
+    await insertRows(this.repo, [record]);
   }
 
   /** Deletes every record older than `ttlSeconds`; returns how many went. */

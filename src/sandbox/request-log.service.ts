@@ -13,6 +13,7 @@ import { getContext } from '../common/request-context';
 import { RequestRecorder } from '../common/request-recorder';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
+import { insertRows } from '../database/insert-rows';
 
 /** Requests under this prefix are logged; the control plane's own calls are not. */
 const LOGGED_PREFIX = '/v1/';
@@ -51,7 +52,7 @@ export class RequestLogService implements RequestRecorder {
   ) {
     const repo = dataSource.getRepository(LoggedRequest);
     this.lines = new BatchedWriter(
-      (rows) => repo.insert(rows),
+      (rows) => insertRows(repo, rows),
       (error, rows) => this.logger.warn(`could not log ${rows.length} request(s): ${String(error)}`),
     );
   }

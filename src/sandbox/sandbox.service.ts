@@ -10,6 +10,7 @@ import { ArmFaultDto } from './dto/arm-fault.dto';
 import { AppliedFault, DEFAULT_FAULT_DELAY_MS, FaultName } from './faults';
 import { LoggedRequest } from './logged-request.entity';
 import { SandboxFault } from './sandbox-fault.entity';
+import { insertRows } from '../database/insert-rows';
 
 @Injectable()
 export class SandboxService {
@@ -34,7 +35,7 @@ export class SandboxService {
       delayMs: dto.delay_ms ?? (dto.fault === 'delay' || dto.fault === 'hold' ? DEFAULT_FAULT_DELAY_MS : 0),
       created: new Date(),
     });
-    await this.faults.insert(fault);
+    await insertRows(this.faults, [fault]);
     return fault;
   }
 
