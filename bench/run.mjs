@@ -1,5 +1,6 @@
 // `npm run bench`: oncepay's production build against PostgreSQL (DATABASE_URL, else an embedded
-// server of the bench's own), driven by autocannon, beside the bare ceiling (bench/ceiling.mjs).
+// server of the bench's own), driven by autocannon, beside the bare ceiling (bench/ceiling.mjs)
+// and the framework floor (bench/floor.mjs).
 // Prints one table, the round trips each kind of request costs, and memory over a soak run, and
 // saves everything to bench/results/<date>.json. Settings: BENCH_DURATION (seconds per round of a
 // scenario, default 6), BENCH_ROUNDS (rounds of every scenario, default 3), BENCH_CONNECTIONS
@@ -217,17 +218,21 @@ const base = `http://127.0.0.1:${appPort}`;
 const createdText = await (await fetch(`${base}/v1/charges`, { method: 'POST', headers: FORM, body: CHARGE_BODY })).text();
 const created = JSON.parse(createdText);
 const ceiling = await startProcess(['bench/ceiling.mjs'], { DATABASE_URL: dbUrl, CEILING_RESPONSE: createdText }, ceilingPort);
+const floorPort = 4563;
+const floor = await startProcess(['bench/floor.mjs'], { CEILING_RESPONSE: createdText }, floorPort);
 
 const withKey = () => [{ setupRequest: (req) => ({ ...req, headers: { ...req.headers, 'idempotency-key': randomUUID() } }) }];
 const ceilingUrl = `http://127.0.0.1:${ceilingPort}/charges`;
+const floorUrl = `http://127.0.0.1:${floorPort}/charges`;
 
 // Unmeasured load first: V8 compiles the hot paths while it runs, so the first scenario is not
 // measured on colder code than the others.
 if (WARMUP > 0) {
-  const third = Math.max(1, Math.round(WARMUP / 3));
-  await run(`${base}/v1/charges`, { duration: third, requests: withKey() });
-  await run(`${base}/v1/charges`, { duration: third });
-  await run(ceilingUrl, { duration: third, requests: withKey() });
+  const quarter = Math.max(1, Math.round(WARMUP / 4));
+  await run(`${base}/v1/charges`, { duration: quarter, requests: withKey() });
+  await run(`${base}/v1/charges`, { duration: quarter });
+  await run(ceilingUrl, { duration: quarter, requests: withKey() });
+  await run(floorUrl, { duration: quarter, requests: withKey() });
 }
 
 const replayKey = `replay-${randomUUID()}`;
@@ -239,6 +244,7 @@ const scenarios = [
   ['retrieve', app.pid, () => run(`${base}/v1/charges/${created.id}`, { method: 'GET', body: undefined })],
   ['storm', app.pid, () => storm(base)],
   ['ceiling: create with key', ceiling.pid, () => run(ceilingUrl, { requests: withKey() })],
+  ['floor: NestJS, one route, no database', floor.pid, () => run(floorUrl, { requests: withKey() })],
 ];
 
 // Every scenario runs ROUNDS times, the rounds interleaved (all scenarios, then all again), and
@@ -264,6 +270,7 @@ const rows = [...rounds.values()].map((results) => {
 });
 const soakResult = SOAK > 0 ? await soak(base, app.pid) : null;
 await stop(ceiling);
+await stop(floor);
 await stop(app);
 const trips = await roundTrips(dbUrl, created.id);
 await db.stop();
@@ -275,6 +282,20 @@ const ratios = {
   'replay / create with key': ratio('replay of one key', 'create with fresh key'),
   'create with key / ceiling': ratio('create with fresh key', 'ceiling: create with key'),
 };
+
+// What 0.7 × the ceiling would leave oncepay's server, if every core were busy (as under this
+// load): the CPU a request may cost in all at that rate, less what PostgreSQL and the load
+// generator spend on oncepay's create. Set beside the framework floor's own CPU per request.
+const keyed = byName['create with fresh key'].cpu_ms;
+const budget = {
+  target_rps: Math.round(0.7 * byName['ceiling: create with key'].rps),
+  server_cpu_ms: null,
+  floor_server_cpu_ms: byName['floor: NestJS, one route, no database'].cpu_ms.server,
+};
+if (keyed.postgres !== null) {
+  const allMs = (os.cpus().length * 1000) / budget.target_rps;
+  budget.server_cpu_ms = Math.round((allMs - keyed.postgres - keyed.load_generator) * 100) / 100;
+}
 
 const machine = { cpus: os.cpus().length, cpu: os.cpus()[0]?.model, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version, postgres: pgVersion };
 
@@ -288,6 +309,12 @@ for (const r of rows) {
 }
 console.log('');
 for (const [name, value] of Object.entries(ratios)) console.log(`${name}: ${value}`);
+if (budget.server_cpu_ms !== null) {
+  console.log(
+    `at 0.7 × the ceiling (${budget.target_rps} requests/s) a create with key could cost the server ${ms(budget.server_cpu_ms)} ms of CPU; ` +
+      `it costs ${ms(keyed.server)}, the framework floor alone ${ms(budget.floor_server_cpu_ms)}`,
+  );
+}
 console.log(`\nround trips to PostgreSQL per request: ${Object.entries(trips).map(([k, v]) => `${k} ${v}`).join(', ')}`);
 if (soakResult) console.log(`memory (RSS MB every 5 s over a ${SOAK} s create-with-key run, ${soakResult.requests} requests): ${soakResult.rss_mb.join(' ')}`);
 
@@ -295,6 +322,6 @@ const date = new Date().toISOString().slice(0, 10);
 mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
 writeFileSync(
   join(ROOT, 'bench', 'results', `${date}.json`),
-  JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, warmup_s: WARMUP, rows, ratios, round_trips: trips, soak: soakResult }, null, 2) + '\n',
+  JSON.stringify({ date: new Date().toISOString(), machine, connections: CONNECTIONS, duration_s: DURATION, rounds: ROUNDS, warmup_s: WARMUP, rows, ratios, ceiling_budget: budget, round_trips: trips, soak: soakResult }, null, 2) + '\n',
 );
 console.log(`\nsaved bench/results/${date}.json`);
