@@ -7,13 +7,13 @@ import { listPage } from '../common/list';
 import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
 import { Customer } from '../customers/customer.entity';
 import { CustomersService } from '../customers/customers.service';
+import { insertRows } from '../database/insert-rows';
 import { Charge } from './charge.entity';
 import { CaptureChargeDto } from './dto/capture-charge.dto';
 import { CreateChargeDto } from './dto/create-charge.dto';
 import { ListChargesDto } from './dto/list-charges.dto';
 import { UpdateChargeDto } from './dto/update-charge.dto';
 import { CURRENCY_MINIMUMS, DEFAULT_CUSTOMER_SOURCE, TEST_SOURCES } from './test-sources';
-import { insertRows } from '../database/insert-rows';
 
 @Injectable()
 export class ChargesService {

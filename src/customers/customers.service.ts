@@ -6,11 +6,11 @@ import { ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { listPage } from '../common/list';
 import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
+import { insertRows } from '../database/insert-rows';
 import { Customer } from './customer.entity';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import { ListCustomersDto } from './dto/list-customers.dto';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
-import { insertRows } from '../database/insert-rows';
 
 @Injectable()
 export class CustomersService {

@@ -1,8 +1,8 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { IdempotencyKey } from './idempotency-key.entity';
 import { insertRows } from '../database/insert-rows';
+import { IdempotencyKey } from './idempotency-key.entity';
 
 /** A saved record, with whether it has outlived the retention window. */
 export type FoundKey = IdempotencyKey & { expired: boolean };

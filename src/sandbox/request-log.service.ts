@@ -11,9 +11,9 @@ import { accountIdForKey } from '../common/ids';
 import { listPage, ListParamsDto } from '../common/list';
 import { getContext } from '../common/request-context';
 import { RequestRecorder } from '../common/request-recorder';
+import { insertRows } from '../database/insert-rows';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
-import { insertRows } from '../database/insert-rows';
 
 /** Requests under this prefix are logged; the control plane's own calls are not. */
 const LOGGED_PREFIX = '/v1/';

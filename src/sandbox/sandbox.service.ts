@@ -5,12 +5,12 @@ import { Charge } from '../charges/charge.entity';
 import { ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { Customer } from '../customers/customer.entity';
+import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ArmFaultDto } from './dto/arm-fault.dto';
 import { AppliedFault, DEFAULT_FAULT_DELAY_MS, FaultName } from './faults';
 import { LoggedRequest } from './logged-request.entity';
 import { SandboxFault } from './sandbox-fault.entity';
-import { insertRows } from '../database/insert-rows';
 
 @Injectable()
 export class SandboxService {
