@@ -66,6 +66,9 @@ export class AppModule implements NestModule {
   }
 
   configure(consumer: MiddlewareConsumer): void {
-    consumer.apply(RequestMiddleware).forRoutes('*');
+    // Mounted at '/', a prefix every path has, rather than on a wildcard route: a route decodes
+    // the path to fill its parameters, so a path with broken percent-encoding (`/v1/customers/%zz`)
+    // would fail before the middleware ran and leave the request without its id and context.
+    consumer.apply(RequestMiddleware).forRoutes('/');
   }
 }

@@ -157,6 +157,11 @@ const ROWS: Row[] = [
   { name: 'a key with a NUL byte', method: 'post', path: '/v1/customers', auth: basic('sk_test_abc\u0000def'), body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
 
   // Routes.
+  { name: 'a path id with broken percent-encoding (GET)', method: 'get', path: '/v1/customers/%zz', status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a path id with broken percent-encoding (POST)', method: 'post', path: '/v1/charges/%zz/capture', body: { amount: 100 }, status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a path id that is not UTF-8 (DELETE)', method: 'delete', path: '/v1/customers/%ff%fe', status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a path id ending in a lone %', method: 'post', path: '/v1/customers/a%', body: { name: 'Mallory' }, status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'an unknown route with broken percent-encoding', method: 'get', path: '/v1/%zz', status: 404, type: 'invalid_request_error', param: undefined },
   { name: 'an unknown route (GET)', method: 'get', path: '/v1/nothing', status: 404, type: 'invalid_request_error', param: undefined },
   { name: 'an unknown route (POST)', method: 'post', path: `/v1/charges/${CHARGE}/refund`, body: { amount: 100 }, status: 404, type: 'invalid_request_error', param: undefined },
 ];

@@ -67,7 +67,14 @@ export class ErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const http = host.switchToHttp();
-    void this.respond(exception, http.getRequest<Request>(), http.getResponse<Response>());
+    const res = http.getResponse<Response>();
+    // Answering must never take the server down: a failure here would otherwise be an unhandled
+    // rejection, which ends the process. It is logged, and the client gets a bare 500.
+    this.respond(exception, http.getRequest<Request>(), res).catch((failure: unknown) => {
+      this.logger.error(`answering an error failed: ${failure instanceof Error ? (failure.stack ?? failure.message) : String(failure)}`);
+      if (res.headersSent) res.end();
+      else res.status(500).json(new InternalApiError().toEnvelope());
+    });
   }
 
   /** Logs the request in the sandbox's request log first, so the line exists once the answer does. */
