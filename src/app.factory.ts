@@ -1,6 +1,7 @@
 import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
-import { NestExpressApplication } from '@nestjs/platform-express';
+import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
+import express from 'express';
 import { AppModule } from './app.module';
 import { setupApiDocs } from './common/api-docs';
 import { parseForm } from './common/params';
@@ -13,7 +14,16 @@ import { parseForm } from './common/params';
  * `init` mounts Nest's middleware, so they answer without passing through the API's pipeline.
  */
 export async function createApp(databaseUrl: string, logger?: LoggerService | false): Promise<NestExpressApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ databaseUrl }), {
+  // Routes match the path exactly, as Stripe's do: `/V1/charges` and `/v1/charges/` are unknown
+  // URLs (404), not other spellings of `/v1/charges`. Express would otherwise match them, while
+  // everything that reads `req.path` (the idempotency layer's `/v1/` test, the fingerprint, fault
+  // paths, the request log) sees the path as sent, so a variant would slip past idempotency.
+  // Express reads both settings once, when it builds its router, which Nest does while it
+  // creates the app; hence an Express app of our own, set up before Nest sees it.
+  const server = express();
+  server.set('case sensitive routing', true);
+  server.set('strict routing', true);
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ databaseUrl }), new ExpressAdapter(server), {
     bodyParser: false,
     logger: logger ?? false,
   });
