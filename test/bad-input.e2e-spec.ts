@@ -122,6 +122,12 @@ const ROWS: Row[] = [
   { name: 'a NUL byte in a metadata key', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[or%00der]=1', status: 400, type: 'invalid_request_error', param: 'metadata[or\u0000der]' },
   { name: 'a NUL byte in a metadata value', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { order: '4\u00002' } }), status: 400, type: 'invalid_request_error', param: 'metadata[order]' },
   { name: 'a NUL byte in a query parameter', method: 'get', path: '/v1/customers?email=%00', status: 400, type: 'invalid_request_error', param: 'email' },
+  // Lone UTF-16 surrogates, which JSON can write (\ud800) but no text can hold.
+  { name: 'a lone surrogate in an email (JSON \\ud800)', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: { email: 'a\ud800@b.com' }, status: 400, type: 'invalid_request_error', param: 'email' },
+  { name: 'a lone surrogate in a name on an update', method: 'post', path: `/v1/customers/${CUSTOMER}`, contentType: JSON_TYPE, body: { name: 'x\udc00' }, status: 400, type: 'invalid_request_error', param: 'name' },
+  { name: 'a lone surrogate as a metadata key', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { '\ud800': 'x' } }), status: 400, type: 'invalid_request_error', param: 'metadata[\ud800]' },
+  { name: 'a lone surrogate in a metadata value on a charge update', method: 'post', path: `/v1/charges/${CHARGE}`, contentType: JSON_TYPE, body: { metadata: { order: '\ud800' } }, status: 400, type: 'invalid_request_error', param: 'metadata[order]' },
+  { name: 'a lone surrogate in receipt_email', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ receipt_email: '\ud800@b.com' }), status: 400, type: 'invalid_request_error', param: 'receipt_email' },
   // Prototype keys: refused by name in every encoding, never dropped
   { name: 'a __proto__ metadata key (JSON)', method: 'post', path: `/v1/customers/${CUSTOMER}`, contentType: JSON_TYPE, body: '{"name":"changed","metadata":{"__proto__":{"x":"1"}}}', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },
   { name: 'a __proto__ metadata key (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[__proto__][x]=1', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },

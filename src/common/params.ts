@@ -47,18 +47,32 @@ function tooDeep(path: string): InvalidRequestError {
 }
 
 /**
+ * A UTF-16 surrogate not paired with its other half, as JSON's `\ud800` can write. It is not a
+ * character: PostgreSQL refuses it in `jsonb`, and validators that encode text throw on it. With
+ * the `u` flag a well-formed pair is one code point, so only a lone half matches.
+ */
+const LONE_SURROGATE = /\p{Surrogate}/u;
+
+/** Why a string cannot be stored, or null when it can. */
+function badString(text: string): string | null {
+  if (text.includes('\0')) return 'NUL characters are not allowed';
+  if (LONE_SURROGATE.test(text)) return 'it is not valid Unicode (a lone UTF-16 surrogate)';
+  return null;
+}
+
+/**
  * Checks and copies a parsed value into `Params`. Refuses what PostgreSQL or JavaScript would
- * choke on later — NUL characters (PostgreSQL text cannot hold them) and `__proto__` keys — with a
- * 400 naming the parameter, so that no input can reach the database and turn into a 500.
+ * choke on later — NUL characters (PostgreSQL text cannot hold them), lone surrogates and
+ * `__proto__` keys — with a 400 naming the parameter, so that no input can reach the database and
+ * turn into a 500.
  */
 function normalize(value: unknown, path: string, depth: number): Param {
   if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
   if (value === null) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') {
-    if (value.includes('\0')) {
-      throw new InvalidRequestError(`Invalid string in ${path}: NUL characters are not allowed.`, { param: path });
-    }
+    const problem = badString(value);
+    if (problem) throw new InvalidRequestError(`Invalid string in ${path}: ${problem}.`, { param: path });
     return value;
   }
   if (Array.isArray(value)) {
@@ -73,7 +87,7 @@ function normalize(value: unknown, path: string, depth: number): Param {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([key, item]) => {
         const itemPath = paramPath(path, key);
-        if (key === '__proto__' || key.includes('\0')) {
+        if (key === '__proto__' || badString(key)) {
           throw new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key)}`, { param: itemPath });
         }
         return [key, normalize(item, itemPath, depth + 1)];
