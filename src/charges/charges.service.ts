@@ -43,6 +43,9 @@ export class ChargesService {
     if (dto.source === undefined && dto.customer === undefined) {
       throw new InvalidRequestError('Must provide source or customer.', { code: 'parameter_missing', param: 'source' });
     }
+    // The customer is read, not locked: the charge only copies its id, and charges keep a deleted
+    // customer's id by design (there is no foreign key). A charge created while the customer is
+    // being deleted ends up just like one created a moment before the delete.
     const customer = dto.customer !== undefined ? await this.customers.retrieve(account, dto.customer, 'customer') : null;
     const sourceName = dto.source ?? DEFAULT_CUSTOMER_SOURCE;
     const source = TEST_SOURCES.get(sourceName);
@@ -88,8 +91,20 @@ export class ChargesService {
     return charge;
   }
 
+  /**
+   * `retrieve` for a read-modify-write: the row stays locked (SELECT … FOR UPDATE) until the
+   * request's transaction ends, so concurrent updates take turns instead of overwriting each
+   * other. Why that is needed and safe is told at `CustomersService.retrieveForUpdate`.
+   */
+  private async retrieveForUpdate(account: string, id: string): Promise<Charge> {
+    const charge = isIdOf('ch', id) ? await this.repo.findOne({ where: { id, account }, lock: { mode: 'pessimistic_write' } }) : null;
+    if (!charge) throw new ResourceMissingError('charge', id, 'id');
+    return charge;
+  }
+
   async update(account: string, id: string, dto: UpdateChargeDto): Promise<Charge> {
-    const charge = await this.retrieve(account, id);
+    // Locked: the metadata merge below builds on the row read here (see `retrieveForUpdate`).
+    const charge = await this.retrieveForUpdate(account, id);
     if (dto.description !== undefined) charge.description = dto.description;
     charge.metadata = checkMetadataSize(mergeMetadata(charge.metadata, dto.metadata));
     await this.repo.update({ id, account }, { description: charge.description, metadata: charge.metadata });
@@ -98,11 +113,12 @@ export class ChargesService {
 
   /**
    * Captures an uncaptured charge, all of it or `amount` of it; as in Stripe, the part not
-   * captured is refunded. The conditional UPDATE makes a concurrent second capture find no row
-   * to change rather than capture twice.
+   * captured is refunded. The row is locked (see `retrieveForUpdate`), so a concurrent second
+   * capture waits for the first to commit and then reads the captured row; its conditional
+   * UPDATE finds no uncaptured row to change, and it is refused as a later capture is.
    */
   async capture(account: string, id: string, dto: CaptureChargeDto): Promise<Charge> {
-    const charge = await this.retrieve(account, id);
+    const charge = await this.retrieveForUpdate(account, id);
     if (charge.status === 'failed') {
       throw new InvalidStateError(`Charge ${id} has failed and cannot be captured.`, { code: 'charge_not_capturable' });
     }

@@ -48,8 +48,24 @@ export class CustomersService {
     return customer;
   }
 
+  /**
+   * `retrieve` for a read-modify-write: the row is read with SELECT … FOR UPDATE, so it stays
+   * locked until the request's transaction ends. Without the lock, two concurrent updates each
+   * read the same row, merge their change into it in memory and write it all back, and the later
+   * write silently drops the earlier one's change; with it, the second waits for the first to
+   * commit and then reads (at READ COMMITTED) the row as the first left it, or no row if it was
+   * deleted meanwhile. It cannot deadlock: a request locks this one row and no other.
+   * A lock needs a transaction; every POST runs in one (see `IdempotencyInterceptor`).
+   */
+  private async retrieveForUpdate(account: string, id: string): Promise<Customer> {
+    const customer = isIdOf('cus', id) ? await this.repo.findOne({ where: { id, account }, lock: { mode: 'pessimistic_write' } }) : null;
+    if (!customer) throw new ResourceMissingError('customer', id, 'id');
+    return customer;
+  }
+
   async update(account: string, id: string, dto: UpdateCustomerDto): Promise<Customer> {
-    const customer = await this.retrieve(account, id);
+    // Locked: the metadata merge below builds on the row read here (see `retrieveForUpdate`).
+    const customer = await this.retrieveForUpdate(account, id);
     for (const field of ['email', 'name', 'description', 'phone'] as const) {
       if (dto[field] !== undefined) customer[field] = dto[field];
     }
@@ -69,10 +85,17 @@ export class CustomersService {
   /**
    * Deletes the customer. Its charges keep the customer's id, as Stripe's do; the row goes, so
    * the id answers 404 from then on.
+   *
+   * It takes no lock, and needs none: the single DELETE both finds the row and removes it, and
+   * only the count of rows it removed decides the answer. (A DELETE request runs in no
+   * transaction, so it could not hold a lock anyway.) Of concurrent deletes, PostgreSQL lets one
+   * remove the row; the others wait for it, find nothing left and answer 404, as a later delete
+   * does. A delete that meets a locked update waits for the update's commit, and an update
+   * that meets a finished delete finds no row and answers 404.
    */
   async remove(account: string, id: string): Promise<void> {
-    const customer = await this.retrieve(account, id);
-    await this.repo.delete({ id: customer.id, account });
+    const result = isIdOf('cus', id) ? await this.repo.delete({ id, account }) : { affected: 0 };
+    if (result.affected !== 1) throw new ResourceMissingError('customer', id, 'id');
   }
 
   list(account: string, params: ListCustomersDto) {
