@@ -70,6 +70,10 @@ const ROWS: Row[] = [
   { name: 'JSON nested 10 000 levels deep', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: deepJson, status: 400, type: 'invalid_request_error', param: DEPTH_PARAM },
   { name: 'a form parameter nested 10 000 levels deep', method: 'post', path: '/v1/customers', body: deepForm, status: 400, type: 'invalid_request_error', param: DEPTH_PARAM },
   { name: "an unknown parameter 'foo'", method: 'post', path: '/v1/customers', body: { name: 'Ann', foo: 'bar' }, status: 400, type: 'invalid_request_error', param: 'foo' },
+  { name: "an unknown parameter named like a built-in property ('constructor')", method: 'post', path: '/v1/customers', body: { name: 'Ann', constructor: '1' }, status: 400, type: 'invalid_request_error', param: 'constructor' },
+  { name: "an unknown parameter 'toString' on a charge (JSON)", method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ toString: 'x' }), status: 400, type: 'invalid_request_error', param: 'toString' },
+  { name: "an unknown parameter 'prototype'", method: 'post', path: '/v1/customers', body: { name: 'Ann', prototype: '1' }, status: 400, type: 'invalid_request_error', param: 'prototype' },
+  { name: "an unknown query parameter 'hasOwnProperty'", method: 'get', path: '/v1/charges?hasOwnProperty=1', status: 400, type: 'invalid_request_error', param: 'hasOwnProperty' },
 
   // amount
   { name: 'a negative amount', method: 'post', path: '/v1/charges', body: charge({ amount: '-100' }), status: 400, type: 'invalid_request_error', param: 'amount' },
@@ -130,6 +134,8 @@ const ROWS: Row[] = [
   { name: 'a lone surrogate in receipt_email', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ receipt_email: '\ud800@b.com' }), status: 400, type: 'invalid_request_error', param: 'receipt_email' },
   // Prototype keys: refused by name in every encoding, never dropped
   { name: 'a __proto__ metadata key (JSON)', method: 'post', path: `/v1/customers/${CUSTOMER}`, contentType: JSON_TYPE, body: '{"name":"changed","metadata":{"__proto__":{"x":"1"}}}', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },
+  { name: 'a constructor metadata key (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[constructor]=1', status: 400, type: 'invalid_request_error', param: 'metadata[constructor]' },
+  { name: 'a prototype metadata key (JSON)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { prototype: 'x' } }), status: 400, type: 'invalid_request_error', param: 'metadata[prototype]' },
   { name: 'a __proto__ metadata key (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[__proto__][x]=1', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },
   { name: 'a top-level __proto__ parameter (form, percent-encoded)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&%5F%5Fproto%5F%5F[x]=1`, status: 400, type: 'invalid_request_error', param: '__proto__' },
   { name: 'a __proto__ query parameter', method: 'get', path: '/v1/customers?__proto__[limit]=1', status: 400, type: 'invalid_request_error', param: '__proto__' },

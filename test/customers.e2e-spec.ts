@@ -23,6 +23,18 @@ describe('customers', () => {
     expect(res.body).toMatchObject({ email: 'j@example.com', balance: -500, metadata: { a: 'b' } });
   });
 
+  it('keeps metadata keys named like built-in methods, in form and JSON, on create and update', async () => {
+    const builtIns = { toString: 't', valueOf: 'v', hasOwnProperty: 'h' };
+    const created = await post(t, '/v1/customers', { metadata: builtIns }).expect(200);
+    expect(created.body.metadata).toEqual(builtIns);
+    const updated = await t.http().post(`/v1/customers/${created.body.id}`).auth(KEY, '').send({ metadata: { toString: '', isPrototypeOf: 'i' } }).expect(200);
+    const { toString: _removed, ...kept } = builtIns;
+    expect(updated.body.metadata).toEqual({ ...kept, isPrototypeOf: 'i' });
+    expect((await get(t, `/v1/customers/${created.body.id}`).expect(200)).body.metadata).toEqual(updated.body.metadata);
+    const charge = await post(t, '/v1/charges', { amount: 500, currency: 'usd', source: 'tok_visa', metadata: builtIns }).expect(200);
+    expect(charge.body.metadata).toEqual(builtIns);
+  });
+
   it('accepts bearer and basic authentication alike', async () => {
     await t.http().get('/v1/customers').set('Authorization', `Bearer ${KEY}`).expect(200);
     await t.http().get('/v1/customers').set('Authorization', `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`).expect(200);

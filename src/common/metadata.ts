@@ -1,3 +1,4 @@
+import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments } from 'class-validator';
 import { InvalidRequestError } from './errors';
 import type { Param } from './params';
@@ -33,9 +34,17 @@ export function newMetadata(input: Param | undefined): Metadata {
   return mergeMetadata({}, input);
 }
 
-/** Validates a `metadata` hash: an object of strings within Stripe's limits. */
+/**
+ * Validates a `metadata` hash: an object of strings within Stripe's limits. The hash is kept as
+ * the parameter parser made it: class-transformer, copying a nested object into the DTO, skips
+ * keys the copy already has as functions (`toString`, `valueOf`, …), and those are
+ * keys a client may use like any other. The parser's object has only own data properties, so
+ * taking it as it is lets nothing reach a prototype.
+ */
 export function IsMetadata() {
-  return (object: object, propertyName: string) =>
+  const keepAsParsed = Transform(({ obj, key }) => (obj as Record<string, unknown>)[key], { toClassOnly: true });
+  return (object: object, propertyName: string) => {
+    keepAsParsed(object, propertyName);
     registerDecorator({
       name: 'isMetadata',
       target: object.constructor,
@@ -49,6 +58,7 @@ export function IsMetadata() {
         },
       },
     });
+  };
 }
 
 /** Accepts an empty string too: Stripe's way of saying "remove all metadata" on update. */

@@ -53,6 +53,15 @@ function tooDeep(path: string): InvalidRequestError {
  */
 const LONE_SURROGATE = /\p{Surrogate}/u;
 
+/**
+ * Names refused as parameter names at any depth, metadata keys included. `__proto__` could reach
+ * an object's prototype. `constructor` and `prototype` cannot, in the objects this parser builds,
+ * but Nest's validation pipe deletes them from every object it validates, as its own guard against
+ * prototype pollution, and class-transformer reads a nested object's `constructor` as its type:
+ * such a key would be dropped without a word, or fail as a 500. Refused by name, it is a 400.
+ */
+const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
 /** Why a string cannot be stored, or null when it can. */
 function badString(text: string): string | null {
   if (text.includes('\0')) return 'NUL characters are not allowed';
@@ -63,8 +72,8 @@ function badString(text: string): string | null {
 /**
  * Checks and copies a parsed value into `Params`. Refuses what PostgreSQL or JavaScript would
  * choke on later — NUL characters (PostgreSQL text cannot hold them), lone surrogates and
- * `__proto__` keys — with a 400 naming the parameter, so that no input can reach the database and
- * turn into a 500.
+ * the reserved names above — with a 400 naming the parameter, so that no input can reach the
+ * database and turn into a 500.
  */
 function normalize(value: unknown, path: string, depth: number): Param {
   if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
@@ -87,7 +96,7 @@ function normalize(value: unknown, path: string, depth: number): Param {
     return Object.fromEntries(
       Object.entries(value as Record<string, unknown>).map(([key, item]) => {
         const itemPath = paramPath(path, key);
-        if (key === '__proto__' || badString(key)) {
+        if (RESERVED_NAMES.has(key) || badString(key)) {
           throw new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key)}`, { param: itemPath });
         }
         return [key, normalize(item, itemPath, depth + 1)];

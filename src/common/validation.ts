@@ -1,4 +1,4 @@
-import { applyDecorators, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsOptional } from 'class-validator';
 import { InvalidRequestError } from './errors';
@@ -24,9 +24,25 @@ function firstFailure(error: ValidationError, parent = ''): { param: string; mes
  * The validation pipe for every controller: converts class-validator's errors into a 400
  * `invalid_request_error` naming the first rejected parameter in `param`, and refuses unknown
  * parameters as Stripe does, so a typo is an error rather than silently ignored.
+ *
+ * One kind of unknown parameter needs its own check: a name that every object already has, such
+ * as `constructor` or `toString`. class-transformer skips such a key when it copies the parameters
+ * into the DTO (the DTO has it as a function), so the whitelist never sees it and the request
+ * would succeed with the parameter silently dropped. No oncepay parameter has such a name.
  */
+class ApiValidationPipe extends ValidationPipe {
+
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    if ((metadata.type === 'body' || metadata.type === 'query') && typeof value === 'object' && value !== null) {
+      const builtIn = Object.keys(value).find((key) => key in Object.prototype);
+      if (builtIn !== undefined) throw new InvalidRequestError(`Received unknown parameter: ${builtIn}`, { param: builtIn });
+    }
+    return super.transform(value, metadata);
+  }
+}
+
 export function createValidationPipe(): ValidationPipe {
-  return new ValidationPipe({
+  return new ApiValidationPipe({
     transform: true,
     whitelist: true,
     forbidNonWhitelisted: true,
