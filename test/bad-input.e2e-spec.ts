@@ -69,6 +69,9 @@ const ROWS: Row[] = [
   { name: 'a body over 1 MB (413)', method: 'post', path: '/v1/customers', body: `name=${'a'.repeat(MAX_BODY_BYTES)}`, status: 413, type: 'invalid_request_error', param: undefined },
   { name: 'JSON nested 10 000 levels deep', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: deepJson, status: 400, type: 'invalid_request_error', param: DEPTH_PARAM },
   { name: 'a form parameter nested 10 000 levels deep', method: 'post', path: '/v1/customers', body: deepForm, status: 400, type: 'invalid_request_error', param: DEPTH_PARAM },
+  { name: '1 001 parameters at the top level', method: 'post', path: '/v1/customers', body: Array.from({ length: 1001 }, (_, i) => `p${i}=v`).join('&'), status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a name of 200 000 opening brackets', method: 'post', path: '/v1/customers', body: `a${'['.repeat(200_000)}=1`, status: 400, type: 'invalid_request_error', param: 'a' },
+  { name: '20 000 list indices sent in reverse', method: 'post', path: '/v1/customers', body: Array.from({ length: 20_000 }, (_, i) => `a[${19_999 - i}]=v`).join('&'), status: 400, type: 'invalid_request_error', param: 'a' },
   { name: "an unknown parameter 'foo'", method: 'post', path: '/v1/customers', body: { name: 'Ann', foo: 'bar' }, status: 400, type: 'invalid_request_error', param: 'foo' },
   { name: "an unknown parameter named like a built-in property ('constructor')", method: 'post', path: '/v1/customers', body: { name: 'Ann', constructor: '1' }, status: 400, type: 'invalid_request_error', param: 'constructor' },
   { name: "an unknown parameter 'toString' on a charge (JSON)", method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ toString: 'x' }), status: 400, type: 'invalid_request_error', param: 'toString' },
@@ -142,6 +145,9 @@ const ROWS: Row[] = [
   { name: 'a NUL byte in a path id', method: 'get', path: '/v1/customers/cus_%00', status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
 
   // lists
+  { name: 'a list of 101 elements (form, expand[] repeated)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&${'expand[]=customer&'.repeat(101)}`, status: 400, type: 'invalid_request_error', param: 'expand' },
+  { name: 'a list index of 100 (form)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&expand[100]=customer`, status: 400, type: 'invalid_request_error', param: 'expand' },
+  { name: 'a list of 101 elements (JSON)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ expand: Array(101).fill('customer') }), status: 400, type: 'invalid_request_error', param: 'expand' },
   { name: 'limit=0', method: 'get', path: '/v1/customers?limit=0', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'limit=101', method: 'get', path: '/v1/customers?limit=101', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'limit=abc', method: 'get', path: '/v1/charges?limit=abc', status: 400, type: 'invalid_request_error', param: 'limit' },

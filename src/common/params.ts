@@ -21,14 +21,22 @@ export const MAX_PARAM_DEPTH = 5;
 export const MAX_PARAMS = 100_000;
 /** Most elements in one array parameter (`expand[]`). */
 export const MAX_ARRAY_LENGTH = 100;
+/**
+ * Most keys in one object, the top level included: far above any real request (a request has a
+ * few dozen parameters; metadata holds at most 50 keys). class-transformer, which copies the
+ * parameters into the DTOs, takes time that grows with the square of an object's keys, so one
+ * object of 100 000 keys held the server for seconds.
+ */
+export const MAX_OBJECT_KEYS = 1_000;
 /** Largest request body accepted, in bytes; a larger one is a 413. */
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 const QS_OPTIONS: qs.IParseOptions = {
   depth: MAX_PARAM_DEPTH,
-  // qs's own array limit would throw without naming the parameter; `normalize` enforces
-  // MAX_ARRAY_LENGTH instead, with the parameter's name. Sparse indices are compacted by qs.
-  arrayLimit: MAX_PARAMS,
+  // A list may not reach past index MAX_ARRAY_LENGTH. qs throws without naming the parameter, so
+  // `parseForm` finds it. The limit also keeps qs fast: it merges a list with indices sent out of
+  // order in time that grows with the index, so 20 000 indices sent in reverse took seconds.
+  arrayLimit: MAX_ARRAY_LENGTH,
   parameterLimit: MAX_PARAMS,
   throwOnLimitExceeded: true,
   strictDepth: true,
@@ -93,8 +101,13 @@ function normalize(value: unknown, path: string, depth: number): Param {
   if (typeof value === 'object') {
     // Object.entries over an object from JSON.parse or qs yields only own data properties;
     // Object.fromEntries defines them as own properties too, so no key can reach a prototype.
+    const entries = Object.entries(value as Record<string, unknown>);
+    if (entries.length > MAX_OBJECT_KEYS) {
+      const where = path === '' ? 'the request' : path;
+      throw new InvalidRequestError(`Too many parameters in ${where}: at most ${MAX_OBJECT_KEYS}.`, { param: path || undefined });
+    }
     return Object.fromEntries(
-      Object.entries(value as Record<string, unknown>).map(([key, item]) => {
+      entries.map(([key, item]) => {
         const itemPath = paramPath(path, key);
         if (RESERVED_NAMES.has(key) || badString(key)) {
           throw new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key)}`, { param: itemPath });
@@ -135,13 +148,35 @@ function formNames(text: string): string[] {
 function refuseProtoKeys(text: string): void {
   for (const name of formNames(text)) {
     // `metadata[__proto__][x]` → ['metadata', '[__proto__]', '[x]']: the root name, then each
-    // bracketed segment, so the error can name the path up to the offending one.
-    const segments = name.match(/^[^[]*|\[[^\]]*\]/g) ?? [];
+    // bracketed segment, so the error can name the path up to the offending one. A segment holds
+    // no `[`, as in qs, which also keeps the match linear on a name of a million `[`.
+    const segments = name.match(/^[^[]*|\[[^[\]]*\]/g) ?? [];
     const at = segments.findIndex((segment) => segment === '__proto__' || segment === '[__proto__]');
     if (at !== -1) {
       throw new InvalidRequestError('Invalid parameter name: "__proto__"', { param: segments.slice(0, at + 1).join('') });
     }
   }
+}
+
+/**
+ * The list that passes MAX_ARRAY_LENGTH in these parameter names, if one does: an index at or past
+ * the limit (`expand[100]`), or more than the limit of `[]` elements (`expand[]` 101 times). Named
+ * by the path before its index, as `normalize` names a list that is too long.
+ */
+function longList(names: string[]): string | undefined {
+  const appended = new Map<string, number>();
+  for (const name of names) {
+    const element = /^(.*?)\[(\d*)\]/.exec(name);
+    if (!element) continue;
+    const [, list, index] = element;
+    if (index !== '' && Number(index) >= MAX_ARRAY_LENGTH) return list;
+    if (index === '') {
+      const count = (appended.get(list) ?? 0) + 1;
+      if (count > MAX_ARRAY_LENGTH) return list;
+      appended.set(list, count);
+    }
+  }
+  return undefined;
 }
 
 /** Parses a query string or a form body in bracket notation. */
@@ -153,8 +188,11 @@ export function parseForm(text: string): Params {
   } catch {
     // qs throws a RangeError when a limit is exceeded, without saying where: find the parameter
     // that is nested too deeply, if that was it, so the error can name it as the JSON path does.
-    const deepKey = formNames(text).find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
+    const names = formNames(text);
+    const deepKey = names.find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
     if (deepKey !== undefined) throw tooDeep(deepKey);
+    const list = longList(names);
+    if (list !== undefined) throw new InvalidRequestError(`Too many elements in ${list}: at most ${MAX_ARRAY_LENGTH}.`, { param: list });
     throw new InvalidRequestError(`Too many parameters: at most ${MAX_PARAMS} are accepted in one request.`);
   }
   return toParams(parsed);

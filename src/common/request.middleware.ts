@@ -10,18 +10,18 @@ import { getContext, setContext } from './request-context';
 const AUTHENTICATED_PREFIXES = ['/v1/', '/_sandbox/'];
 
 /**
- * The error to answer for a body that could not be read or parsed. Authentication comes first, as
- * in Stripe: a request to an authenticated route without a valid key is a 401 whatever its body,
- * so a client learns about the missing key before it learns about its JSON.
+ * The 401 for a request to an authenticated route without a valid key, or undefined. The guard
+ * (`AuthGuard`) checks keys for the routes; this earlier check only decides whether the body is
+ * worth reading at all.
  */
-function bodyError(req: Request, error: unknown): unknown {
+function missingKeyError(req: Request): unknown {
   // Inside a middleware Express gives `req.path` relative to where the middleware is mounted;
   // `originalUrl` is the whole path as the client sent it.
   const path = req.originalUrl.split('?')[0];
-  if (!AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix))) return error;
+  if (!AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix))) return undefined;
   try {
     apiKeyFrom(req.headers.authorization);
-    return error;
+    return undefined;
   } catch (authError) {
     return authError;
   }
@@ -34,7 +34,7 @@ const readBodyText = text({ type: () => true, limit: MAX_BODY_BYTES, defaultChar
  * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
  * when its answer has gone out, and parses a POST body into parameters. Parse errors are passed
  * to `next`, so they reach the exception filter and the error envelope like any other error
- * (after a missing or malformed API key, which is answered first).
+ * (after a missing or malformed API key, which is answered first, without reading the body).
  */
 @Injectable()
 export class RequestMiddleware implements NestMiddleware {
@@ -53,13 +53,18 @@ export class RequestMiddleware implements NestMiddleware {
       next();
       return;
     }
+    // Authentication comes first, as in Stripe: without a valid key the answer is a 401 whatever
+    // the body, so a client learns about its key before its JSON. The body is not even read then:
+    // parsing a large one takes time, and no one without a key should spend the server's.
+    const keyError = missingKeyError(req);
+    if (keyError) return next(keyError);
     readBodyText(req, res, (error?: unknown) => {
-      if (error) return next(bodyError(req, error));
+      if (error) return next(error);
       try {
         req.body = parseBody(req.headers['content-type'], typeof req.body === 'string' ? req.body : '');
         next();
       } catch (parseError) {
-        next(bodyError(req, parseError));
+        next(parseError);
       }
     });
   }
