@@ -158,6 +158,20 @@ describe('idempotency keys (CONTRACT §5)', () => {
     expect((await keyed(t, '/v1/charges', key, CHARGE).expect(200)).headers['idempotent-replayed']).toBe('true');
   });
 
+  it('echoes the key on every POST answer, refusals included (CONTRACT §2)', async () => {
+    const answers = [
+      await t.http().post('/v1/charges').set('Idempotency-Key', 'k-401').type('form').send(form(CHARGE)),
+      await keyed(t, '/v1/nothing', 'k-404', CHARGE),
+      await keyed(t, '/v1/charges', 'k-400', { ...CHARGE, amount: 'abc' }),
+      await post(t, '/v1/charges').set('Idempotency-Key', 'k-415').set('Content-Type', 'text/plain').send('amount=1'),
+      await keyed(t, '/v1/charges', 'k-429', CHARGE).set('Sandbox-Fault', 'rate_limit'),
+      await keyed(t, '/v1/charges', 'k'.repeat(256), CHARGE),
+    ];
+    expect(answers.map((a) => [a.status, a.headers['idempotency-key']])).toEqual([
+      [401, 'k-401'], [404, 'k-404'], [400, 'k-400'], [415, 'k-415'], [429, 'k-429'], [400, 'k'.repeat(256)],
+    ]);
+  });
+
   it('ignores the header on GET and DELETE', async () => {
     const { body: c } = await post(t, '/v1/customers', {});
     const got = await t.http().get(`/v1/customers/${c.id}`).auth(KEY, '').set('Idempotency-Key', 'k-get').expect(200);

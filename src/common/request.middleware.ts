@@ -48,6 +48,12 @@ export class RequestMiddleware implements NestMiddleware {
     // was closed before an answer (a client gone, or a sandbox drop fault), which is logged too.
     res.on('close', () => this.logRequest(req, res, started));
 
+    // A POST's answer echoes its Idempotency-Key, whatever the answer: a client can match a
+    // refusal (401, 404, a sandbox fault) to the attempt it made as well as a success. Node has
+    // already checked the header's characters, so it can be sent back as it came.
+    const key = req.headers['idempotency-key'];
+    if (req.method === 'POST' && key !== undefined) res.setHeader('Idempotency-Key', key);
+
     if (req.method !== 'POST') {
       req.body = {};
       next();

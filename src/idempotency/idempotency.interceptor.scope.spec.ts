@@ -55,9 +55,8 @@ describe('IdempotencyInterceptor', () => {
 
   it('accepts a key of 255 printable characters, space and tilde included', async () => {
     const key = Array.from({ length: 255 }, (_, i) => String.fromCharCode(0x20 + (i % 95))).join('');
-    const { answer, headers } = send(answering(CHARGE), { key });
+    const { answer } = send(answering(CHARGE), { key });
     await expect(answer).resolves.toEqual(CHARGE);
     expect(db.committed.has(rowId('acct_1', key))).toBe(true);
-    expect(headers.get('idempotency-key')).toBe(key);
   });
 });

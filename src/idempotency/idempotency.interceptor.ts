@@ -62,8 +62,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const header = req.headers['idempotency-key'];
     if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(req, next)));
 
+    // The key is echoed by the request middleware, on every POST answer, refusals included.
     const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
-    res.setHeader('Idempotency-Key', key);
     const context = getContext(req);
     const account = context.account!;
     const fingerprint = requestFingerprint(req.method, req.path, req.body as Params);
