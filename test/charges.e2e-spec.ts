@@ -58,6 +58,15 @@ describe('charges', () => {
     expect(plain.body.customer).toBe(customer.id);
   });
 
+  it('takes an empty customer or source as not sent, in form and JSON', async () => {
+    const viaForm = await post(t, '/v1/charges', { amount: 700, currency: 'usd', source: 'tok_visa', customer: '' }).expect(200);
+    expect(viaForm.body).toMatchObject({ amount: 700, customer: null, status: 'succeeded' });
+    const viaJson = await t.http().post('/v1/charges').auth(KEY, '').send({ amount: 700, currency: 'usd', source: 'tok_visa', customer: null }).expect(200);
+    expect(viaJson.body).toMatchObject({ customer: null });
+    const neither = await post(t, '/v1/charges', { amount: 700, currency: 'usd', source: '', customer: '' }).expect(400);
+    expect(neither.body.error).toMatchObject({ code: 'parameter_missing', param: 'source' });
+  });
+
   it("expands a deleted customer as Stripe's deleted stub, in a charge and in a list", async () => {
     const { body: customer } = await post(t, '/v1/customers', { email: 'gone@example.com' });
     const { body: charge } = await post(t, '/v1/charges', { amount: 500, currency: 'usd', customer: customer.id }).expect(200);

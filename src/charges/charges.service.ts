@@ -40,13 +40,14 @@ export class ChargesService {
         param: 'amount',
       });
     }
-    if (dto.source === undefined && dto.customer === undefined) {
+    // An empty `source` or `customer` (null after validation) is one not sent, as in Stripe.
+    if (dto.source == null && dto.customer == null) {
       throw new InvalidRequestError('Must provide source or customer.', { code: 'parameter_missing', param: 'source' });
     }
     // The customer is read, not locked: the charge only copies its id, and charges keep a deleted
     // customer's id by design (there is no foreign key). A charge created while the customer is
     // being deleted ends up just like one created a moment before the delete.
-    const customer = dto.customer !== undefined ? await this.customers.retrieve(account, dto.customer, 'customer') : null;
+    const customer = dto.customer != null ? await this.customers.retrieve(account, dto.customer, 'customer') : null;
     const sourceName = dto.source ?? DEFAULT_CUSTOMER_SOURCE;
     const source = TEST_SOURCES.get(sourceName);
     if (!source) {

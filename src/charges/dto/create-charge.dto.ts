@@ -39,9 +39,10 @@ export class CreateChargeDto {
 
   @ApiPropertyOptional({ maxLength: 64, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
   @IsOptional()
+  @EmptyToNull()
   @IsString()
   @MaxLength(64)
-  customer?: string;
+  customer?: string | null;
 
   @ApiPropertyOptional({
     maxLength: 64,
@@ -51,9 +52,10 @@ export class CreateChargeDto {
       'or test card number (`4242424242424242`, `4000000000000002`, …); the source decides the outcome.',
   })
   @IsOptional()
+  @EmptyToNull()
   @IsString()
   @MaxLength(64)
-  source?: string;
+  source?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
   @IsOptional()
