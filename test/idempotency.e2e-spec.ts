@@ -172,6 +172,15 @@ describe('idempotency keys (CONTRACT §5)', () => {
     ]);
   });
 
+  it('refuses a request that sends the header twice, and writes nothing', async () => {
+    const before = await rowCounts(t.dataSource);
+    // superagent sends an array value as one header line per element.
+    const twice = ['q1', 'q2'] as unknown as string;
+    const res = await post(t, '/v1/charges', CHARGE).set('Idempotency-Key', twice).expect(400);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'idempotency_key_invalid', param: 'Idempotency-Key' });
+    expect(await rowCounts(t.dataSource)).toEqual(before);
+  });
+
   it('ignores the header on GET and DELETE', async () => {
     const { body: c } = await post(t, '/v1/customers', {});
     const got = await t.http().get(`/v1/customers/${c.id}`).auth(KEY, '').set('Idempotency-Key', 'k-get').expect(200);

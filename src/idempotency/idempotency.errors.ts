@@ -7,6 +7,13 @@ const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]+$/;
 /** Seconds a client is told to wait before retrying a key that is in use. */
 export const IN_USE_RETRY_AFTER_SECONDS = 1;
 
+/** A request that sent the header more than once: which key would it mean? */
+export const repeatedKeyError = () =>
+  new InvalidRequestError('Send one Idempotency-Key header: this request has more than one.', {
+    code: 'idempotency_key_invalid',
+    param: 'Idempotency-Key',
+  });
+
 /** Checks the header's form; a bad key is refused before anything runs, and not saved. */
 export function checkIdempotencyKey(key: string): string {
   if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !IDEMPOTENCY_KEY_PATTERN.test(key)) {

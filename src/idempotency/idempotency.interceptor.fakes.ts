@@ -152,12 +152,14 @@ export interface Call {
 /** Sends one request through the interceptor; returns its answer and the headers it set. */
 export function send(handler: CallHandler, call: Call = {}, subject = interceptor()) {
   const { method = 'POST', path = PATH, key, body = PARAMS, account = 'acct_1' } = call;
-  const req = { method, path, headers: key === undefined ? {} : { 'idempotency-key': key }, body } as unknown as Request;
+  const headers = key === undefined ? {} : { 'idempotency-key': key };
+  // `rawHeaders` as Node gives it: names and values in turn, as they were sent.
+  const req = { method, path, headers, rawHeaders: Object.entries(headers).flat(), body } as unknown as Request;
   setContext(req, { requestId: 'req_1', account });
-  const headers = new Map<string, string>();
-  const res = { setHeader: jest.fn((name: string, value: string) => headers.set(name.toLowerCase(), value)) };
+  const sentHeaders = new Map<string, string>();
+  const res = { setHeader: jest.fn((name: string, value: string) => sentHeaders.set(name.toLowerCase(), value)) };
   const context = new ExecutionContextHost([req, res], class ChargesController {}, create);
-  return { answer: lastValueFrom(subject.intercept(context, handler)), headers };
+  return { answer: lastValueFrom(subject.intercept(context, handler)), headers: sentHeaders };
 }
 
 export async function rejection(answer: Promise<unknown>): Promise<unknown> {

@@ -11,7 +11,7 @@ import type { Params } from '../common/params';
 import { getContext } from '../common/request-context';
 import { routeSuccessStatus } from '../common/route-status';
 import { requestFingerprint } from './fingerprint';
-import { checkIdempotencyKey, keyInUseError, keyReusedError } from './idempotency.errors';
+import { checkIdempotencyKey, keyInUseError, keyReusedError, repeatedKeyError } from './idempotency.errors';
 import { FoundKey, IdempotencyService } from './idempotency.service';
 
 /** PostgreSQL's SQLSTATE for a unique violation. */
@@ -62,7 +62,11 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const header = req.headers['idempotency-key'];
     if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(req, next)));
 
-    // The key is echoed by the request middleware, on every POST answer, refusals included.
+    // Node joins a header sent twice into one value (`a, b`), which would make two keys one key;
+    // the raw header list still shows each. The key is echoed by the request middleware, on every
+    // POST answer, refusals included.
+    const sent = req.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'idempotency-key').length;
+    if (sent > 1) throw repeatedKeyError();
     const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
     const context = getContext(req);
     const account = context.account!;
