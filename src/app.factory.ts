@@ -4,6 +4,7 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import express from 'express';
 import { AppModule } from './app.module';
 import { setupApiDocs } from './common/api-docs';
+import { answerClientErrors } from './common/client-error';
 import { parseForm } from './common/params';
 
 /**
@@ -32,5 +33,6 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
   app.disable('x-powered-by');
   app.disable('etag');
   setupApiDocs(app);
+  answerClientErrors(app.getHttpServer());
   return app;
 }

@@ -1,0 +1,57 @@
+import type { AddressInfo } from 'node:net';
+import { connect } from 'node:net';
+import { bootApp, KEY, TestApp } from './helpers';
+
+/**
+ * Sends raw bytes on a new connection and returns everything the server answers before it closes
+ * the connection (each request here asks it to, or is one it closes after answering). The client
+ * side stays open meanwhile: Node would drop a connection half-closed before its answer was ready.
+ */
+function rawRequest(port: number, bytes: string): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('close', () => resolve(answer));
+    socket.on('error', reject);
+  });
+}
+
+/** The status, headers (lower-cased names) and parsed body of a raw HTTP answer. */
+function parse(answer: string) {
+  const [head, body] = answer.split('\r\n\r\n');
+  const [statusLine, ...lines] = head.split('\r\n');
+  const headers = Object.fromEntries(lines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  return { status: Number(statusLine.split(' ')[1]), headers, body: JSON.parse(body) };
+}
+
+describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a Request-Id)', () => {
+  let t: TestApp;
+  let port: number;
+  beforeAll(async () => {
+    t = await bootApp();
+    await t.app.listen(0, '127.0.0.1');
+    port = (t.app.getHttpServer().address() as AddressInfo).port;
+  });
+  afterAll(() => t.app.close());
+
+  it('answers a control character in a header with a 400 in the error envelope', async () => {
+    const answer = parse(await rawRequest(port, `POST /v1/charges HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: a\x01b\r\nContent-Length: 0\r\n\r\n`));
+    expect(answer.status).toBe(400);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error' });
+  });
+
+  it('answers headers over 16 KB with a 431 in the error envelope', async () => {
+    const answer = parse(await rawRequest(port, `GET /v1/charges HTTP/1.1\r\nHost: x\r\nX-Long: ${'k'.repeat(20_000)}\r\n\r\n`));
+    expect(answer.status).toBe(431);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: 'The request headers are too large.' });
+  });
+
+  it('still serves a well-formed request afterwards', async () => {
+    const answer = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
+    expect(answer.startsWith('HTTP/1.1 200')).toBe(true);
+  });
+});
