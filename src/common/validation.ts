@@ -26,12 +26,12 @@ function firstFailure(error: ValidationError, parent = ''): { param: string; mes
  * parameters as Stripe does, so a typo is an error rather than silently ignored.
  *
  * One kind of unknown parameter needs its own check: a name that every object already has, such
- * as `constructor` or `toString`. class-transformer skips such a key when it copies the parameters
+ * as `toString` or `valueOf`. class-transformer skips such a key when it copies the parameters
  * into the DTO (the DTO has it as a function), so the whitelist never sees it and the request
  * would succeed with the parameter silently dropped. No oncepay parameter has such a name.
+ * (`constructor` and `prototype` never get here: the parser refuses them, see params.ts.)
  */
 class ApiValidationPipe extends ValidationPipe {
-
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'body' || metadata.type === 'query') && typeof value === 'object' && value !== null) {
       const builtIn = Object.keys(value).find((key) => key in Object.prototype);
