@@ -65,6 +65,17 @@ describe('the stripe SDK against oncepay', () => {
       expect((fetched as Stripe.Customer).metadata).not.toHaveProperty('order');
     });
 
+    it('keeps all-digit metadata keys, which the SDK sends in brackets like list indices', async () => {
+      // The SDK sends `metadata[0]=zero&metadata[5]=five&metadata[123]=many`: a form cannot tell
+      // these keys from list elements, only the parameter's name can.
+      const c = await stripe.customers.create({ metadata: { '0': 'zero', '5': 'five', '123': 'many' } });
+      expect(c.metadata).toEqual({ '0': 'zero', '5': 'five', '123': 'many' });
+      const updated = await stripe.customers.update(c.id, { metadata: { '5': '', '7': 'seven' } });
+      expect(updated.metadata).toEqual({ '0': 'zero', '7': 'seven', '123': 'many' });
+      const charge = await stripe.charges.create({ amount: 500, currency: 'usd', source: 'tok_visa', metadata: { '0': 'first' } });
+      expect((await stripe.charges.retrieve(charge.id)).metadata).toEqual({ '0': 'first' });
+    });
+
     it('deletes a customer through the SDK, answering deleted: true, after which its id is resource_missing', async () => {
       const c = await stripe.customers.create({ email: 'gone@example.com' });
       const deleted = await stripe.customers.del(c.id);

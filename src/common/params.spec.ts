@@ -3,6 +3,17 @@ import { parseBody } from './params';
 
 const JSON_TYPE = 'application/json';
 
+/** The envelope of the InvalidRequestError that `parse` throws; fails the test if it throws none. */
+function refusalOf(parse: () => unknown) {
+  try {
+    parse();
+  } catch (error) {
+    expect(error).toBeInstanceOf(InvalidRequestError);
+    return (error as InvalidRequestError).toEnvelope();
+  }
+  throw new Error('expected the parameters to be refused');
+}
+
 describe('parseBody and Unicode', () => {
   it('keeps characters outside the Basic Multilingual Plane, written as a surrogate pair', () => {
     // 😀 is U+1F600: the pair \ud83d\ude00 in JSON, four bytes in UTF-8 in a form.
@@ -19,13 +30,45 @@ describe('parseBody and Unicode', () => {
     ['two high surrogates in a row', '{"name":"\\ud800\\ud800"}', 'name'],
     ['a lone surrogate in a key', '{"metadata":{"\\ud800":"x"}}', 'metadata[\ud800]'],
   ])('refuses %s, naming the parameter', (_name, body, param) => {
-    let refusal: unknown;
-    try {
-      parseBody(JSON_TYPE, body);
-    } catch (error) {
-      refusal = error;
-    }
-    expect(refusal).toBeInstanceOf(InvalidRequestError);
-    expect((refusal as InvalidRequestError).toEnvelope().error.param).toBe(param);
+    expect(refusalOf(() => parseBody(JSON_TYPE, body)).error.param).toBe(param);
+  });
+});
+
+describe('parseBody and lists', () => {
+  const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+  it.each([
+    ['indexed brackets', 'expand[0]=customer&expand[1]=data.customer'],
+    ['empty brackets', 'expand[]=customer&expand[]=data.customer'],
+    ['indices sent out of order', 'expand[1]=data.customer&expand[0]=customer'],
+    ['a repeated name', 'expand=customer&expand=data.customer'],
+  ])('reads %s as a list', (_name, body) => {
+    expect(parseBody(FORM_TYPE, body)).toEqual({ expand: ['customer', 'data.customer'] });
+  });
+
+  it('closes up a gap in a list, as Stripe does', () => {
+    expect(parseBody(FORM_TYPE, 'expand[3]=customer')).toEqual({ expand: ['customer'] });
+  });
+
+  it('reads a JSON object keyed by list indices as the same list a form would give', () => {
+    expect(parseBody(JSON_TYPE, '{"expand":{"0":"customer"}}')).toEqual(parseBody(FORM_TYPE, 'expand[0]=customer'));
+  });
+
+  it('reads all-digit metadata keys as keys, in a form and in JSON alike', () => {
+    const form = parseBody(FORM_TYPE, 'metadata[0]=a&metadata[5]=b&metadata[123]=c&metadata[007]=d');
+    expect(form).toEqual({ metadata: { '0': 'a', '5': 'b', '123': 'c', '007': 'd' } });
+    expect(parseBody(JSON_TYPE, '{"metadata":{"0":"a","5":"b","123":"c","007":"d"}}')).toEqual(form);
+  });
+
+  it('keeps digit-named parameters at the top level as parameters', () => {
+    expect(parseBody(FORM_TYPE, '0=a&1=b')).toEqual({ '0': 'a', '1': 'b' });
+  });
+
+  it.each([
+    ['an index at the limit', 'expand[100]=customer'],
+    ['101 empty-bracket elements', 'expand[]=customer&'.repeat(101)],
+    ['a name repeated 101 times', 'expand=customer&'.repeat(101)],
+  ])('refuses %s, naming the list', (_name, body) => {
+    expect(refusalOf(() => parseBody(FORM_TYPE, body)).error).toMatchObject({ message: 'Too many elements in expand: at most 100.', param: 'expand' });
   });
 });

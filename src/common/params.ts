@@ -33,16 +33,30 @@ export const MAX_BODY_BYTES = 1024 * 1024;
 
 const QS_OPTIONS: qs.IParseOptions = {
   depth: MAX_PARAM_DEPTH,
-  // A list may not reach past index MAX_ARRAY_LENGTH. qs throws without naming the parameter, so
-  // `parseForm` finds it. The limit also keeps qs fast: it merges a list with indices sent out of
-  // order in time that grows with the index, so 20 000 indices sent in reverse took seconds.
-  arrayLimit: MAX_ARRAY_LENGTH,
-  parameterLimit: MAX_PARAMS,
-  throwOnLimitExceeded: true,
   strictDepth: true,
+  // qs never builds an array: `expand[0]=x`, `expand[]=x` and a repeated `name=x` all become
+  // objects keyed by index (`{"0": "x"}`), and `normalize` turns those into lists, except under a
+  // hash parameter. qs cannot tell `metadata[5]` (a metadata key "5") from `expand[5]` (a list
+  // element), as Stripe's own parser (Rack's) can, because it decides by the brackets alone; an
+  // index-keyed object keeps both readings open until the parameter's name is known. It also keeps
+  // qs fast: qs merges a list with indices sent out of order in time that grows with the index.
+  arrayLimit: -1,
+  // The parameter count is checked by `parseForm` itself: qs's own check can only throw on
+  // parameters and lists together, and lists are no limit of qs's any more (see above).
+  parameterLimit: Infinity,
   // Null-prototype objects, so that a parameter named `toString` is kept rather than dropped.
   plainObjects: true,
 };
+
+/**
+ * Parameters whose value is a hash with keys of the client's choosing, never a list, whatever the
+ * keys look like: `metadata[0]=x` is metadata key "0", as in Stripe's API, which the stripe SDK
+ * sends for `metadata: {0: 'x'}`.
+ */
+const HASH_PARAMS = new Set(['metadata']);
+
+/** A list index as qs and JSON write one: `0`, `7`, `42`, never `07` or `-1`. */
+const LIST_INDEX = /^(0|[1-9]\d*)$/;
 
 function paramPath(parent: string, key: string | number): string {
   return parent === '' ? String(key) : `${parent}[${key}]`;
@@ -83,7 +97,7 @@ function badString(text: string): string | null {
  * the reserved names above — with a 400 naming the parameter, so that no input can reach the
  * database and turn into a 500.
  */
-function normalize(value: unknown, path: string, depth: number): Param {
+function normalize(value: unknown, path: string, depth: number, isHash = false): Param {
   if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
   if (value === null) return '';
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
@@ -92,12 +106,7 @@ function normalize(value: unknown, path: string, depth: number): Param {
     if (problem) throw new InvalidRequestError(`Invalid string in ${path}: ${problem}.`, { param: path });
     return value;
   }
-  if (Array.isArray(value)) {
-    if (value.length > MAX_ARRAY_LENGTH) {
-      throw new InvalidRequestError(`Too many elements in ${path}: at most ${MAX_ARRAY_LENGTH}.`, { param: path });
-    }
-    return value.map((item, i) => normalize(item, paramPath(path, i), depth + 1));
-  }
+  if (Array.isArray(value)) return normalizeList(value, path, depth);
   if (typeof value === 'object') {
     // Object.entries over an object from JSON.parse or qs yields only own data properties;
     // Object.fromEntries defines them as own properties too, so no key can reach a prototype.
@@ -106,17 +115,35 @@ function normalize(value: unknown, path: string, depth: number): Param {
       const where = path === '' ? 'the request' : path;
       throw new InvalidRequestError(`Too many parameters in ${where}: at most ${MAX_OBJECT_KEYS}.`, { param: path || undefined });
     }
+    // An object keyed by list indices is a list written in brackets (see QS_OPTIONS), or the same
+    // in JSON, so that `expand[0]=x` and `{"expand": {"0": "x"}}` are `{"expand": ["x"]}`. A gap
+    // closes up (`expand[1]=x` alone is `["x"]`), as Stripe does. JavaScript lists an object's
+    // array-index keys first and in ascending order, so `entries` is already in list order.
+    if (!isHash && path !== '' && entries.length > 0 && entries.every(([key]) => LIST_INDEX.test(key))) {
+      if (entries.some(([key]) => Number(key) >= MAX_ARRAY_LENGTH)) throw tooLong(path);
+      return normalizeList(entries.map(([, item]) => item), path, depth);
+    }
     return Object.fromEntries(
       entries.map(([key, item]) => {
         const itemPath = paramPath(path, key);
         if (RESERVED_NAMES.has(key) || badString(key)) {
           throw new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key)}`, { param: itemPath });
         }
-        return [key, normalize(item, itemPath, depth + 1)];
+        return [key, normalize(item, itemPath, depth + 1, HASH_PARAMS.has(key))];
       }),
     );
   }
   throw new InvalidRequestError(`Invalid value for ${path || 'the request body'}.`, { param: path || undefined });
+}
+
+/** The error for a list past MAX_ARRAY_LENGTH elements, or with an index at or past it. */
+function tooLong(path: string): InvalidRequestError {
+  return new InvalidRequestError(`Too many elements in ${path}: at most ${MAX_ARRAY_LENGTH}.`, { param: path });
+}
+
+function normalizeList(items: unknown[], path: string, depth: number): Param[] {
+  if (items.length > MAX_ARRAY_LENGTH) throw tooLong(path);
+  return items.map((item, i) => normalize(item, paramPath(path, i), depth + 1));
 }
 
 function toParams(value: unknown): Params {
@@ -158,42 +185,21 @@ function refuseProtoKeys(text: string): void {
   }
 }
 
-/**
- * The list that passes MAX_ARRAY_LENGTH in these parameter names, if one does: an index at or past
- * the limit (`expand[100]`), or more than the limit of `[]` elements (`expand[]` 101 times). Named
- * by the path before its index, as `normalize` names a list that is too long.
- */
-function longList(names: string[]): string | undefined {
-  const appended = new Map<string, number>();
-  for (const name of names) {
-    const element = /^(.*?)\[(\d*)\]/.exec(name);
-    if (!element) continue;
-    const [, list, index] = element;
-    if (index !== '' && Number(index) >= MAX_ARRAY_LENGTH) return list;
-    if (index === '') {
-      const count = (appended.get(list) ?? 0) + 1;
-      if (count > MAX_ARRAY_LENGTH) return list;
-      appended.set(list, count);
-    }
-  }
-  return undefined;
-}
-
 /** Parses a query string or a form body in bracket notation. */
 export function parseForm(text: string): Params {
+  if (text.split('&', MAX_PARAMS + 1).length > MAX_PARAMS) {
+    throw new InvalidRequestError(`Too many parameters: at most ${MAX_PARAMS} are accepted in one request.`);
+  }
   refuseProtoKeys(text);
   let parsed: unknown;
   try {
     parsed = qs.parse(text, QS_OPTIONS);
   } catch {
-    // qs throws a RangeError when a limit is exceeded, without saying where: find the parameter
-    // that is nested too deeply, if that was it, so the error can name it as the JSON path does.
-    const names = formNames(text);
-    const deepKey = names.find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
-    if (deepKey !== undefined) throw tooDeep(deepKey);
-    const list = longList(names);
-    if (list !== undefined) throw new InvalidRequestError(`Too many elements in ${list}: at most ${MAX_ARRAY_LENGTH}.`, { param: list });
-    throw new InvalidRequestError(`Too many parameters: at most ${MAX_PARAMS} are accepted in one request.`);
+    // With the options above, qs throws only when a name is nested past MAX_PARAM_DEPTH, without
+    // saying which: find it, so the error can name it as the JSON path does.
+    // (qs counts `[…]` segments, so the name it choked on has more than that many `[`.)
+    const deepKey = formNames(text).find((key) => (key.match(/\[/g) ?? []).length > MAX_PARAM_DEPTH);
+    throw deepKey === undefined ? new InvalidRequestError('The parameters could not be read.') : tooDeep(deepKey);
   }
   return toParams(parsed);
 }
