@@ -5,6 +5,7 @@ import {
   DatabaseUnavailableError,
   InternalApiError,
   InvalidRequestError,
+  LockTimeoutError,
 } from './errors';
 import { RequestRecorder } from './request-recorder';
 
@@ -16,17 +17,22 @@ import { RequestRecorder } from './request-recorder';
 const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
 const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
 
-export function isDatabaseDown(error: unknown): boolean {
+/** PostgreSQL's SQLSTATE when a statement waited for a lock longer than `lock_timeout`. */
+const LOCK_NOT_AVAILABLE = '55P03';
+
+/** The SQLSTATE of a driver or TypeORM error (or a Node socket error's code), else ''. */
+function errorCode(error: unknown): string {
   // Duck-typed rather than `instanceof Error`: socket errors are made by Node's core, which can
   // belong to another realm than the code checking them (as under jest's sandbox).
-  if (typeof error !== 'object' || error === null) return false;
-  const { code, driverError, message } = error as { code?: unknown; driverError?: { code?: unknown }; message?: unknown };
-  const sqlState = String(code ?? driverError?.code ?? '');
-  return (
-    DATABASE_DOWN_CODES.has(sqlState) ||
-    sqlState.startsWith('08') ||
-    DATABASE_DOWN_MESSAGES.some((re) => re.test(String(message ?? '')))
-  );
+  if (typeof error !== 'object' || error === null) return '';
+  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
+  return String(code ?? driverError?.code ?? '');
+}
+
+export function isDatabaseDown(error: unknown): boolean {
+  const sqlState = errorCode(error);
+  const message = String((error as { message?: unknown } | null)?.message ?? '');
+  return DATABASE_DOWN_CODES.has(sqlState) || sqlState.startsWith('08') || DATABASE_DOWN_MESSAGES.some((re) => re.test(message));
 }
 
 /**
@@ -51,6 +57,9 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
   if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
     return new InvalidRequestError('The request body could not be read.', {}, httpError.status);
   }
+  // A lock wait that timed out ended the statement and so the request's transaction, which rolled
+  // back: nothing was changed and nothing was saved under the key, so a retry may succeed.
+  if (errorCode(error) === LOCK_NOT_AVAILABLE) return new LockTimeoutError();
   if (isDatabaseDown(error)) {
     logger.warn(`database unavailable: ${String((error as { message?: unknown }).message)}`);
     return new DatabaseUnavailableError();

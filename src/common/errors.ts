@@ -136,6 +136,23 @@ export class RateLimitError extends ApiError {
   }
 }
 
+/**
+ * The object is in use by another request that holds its lock for longer than the lock timeout;
+ * nothing was changed. Stripe answers the same, with the same code, to concurrent requests to one
+ * object.
+ */
+export class LockTimeoutError extends ApiError {
+  constructor() {
+    super(
+      429,
+      'invalid_request_error',
+      'This object cannot be accessed right now because another API request is using it. Retry the request, or make requests to one object one at a time.',
+      { code: 'lock_timeout' },
+      { 'Stripe-Should-Retry': 'true' },
+    );
+  }
+}
+
 /** Something went wrong on oncepay's side. The message never says what, to leak nothing. */
 export class InternalApiError extends ApiError {
   constructor(message = 'An unexpected error occurred on the server. It has been logged; retrying may succeed.') {

@@ -9,6 +9,20 @@ import { PreparingClient } from './preparing-client';
 
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
 export const POOL_SIZE = 16;
+/**
+ * Connections kept beyond POOL_SIZE for requests held open by the sandbox fault `hold`, which keeps
+ * its transaction, and so its connection, for up to a minute. At most this many requests are held
+ * at once (the fault interceptor answers any more with a 429), so however many one account holds,
+ * POOL_SIZE connections are left for everyone else.
+ */
+export const HOLD_CONNECTIONS = 8;
+/**
+ * The longest a statement waits for a row lock, or any other lock, before it fails with a 429
+ * `lock_timeout`, as Stripe answers concurrent requests to one object. Requests to one object are
+ * short, so they pass each other well within it; without it, a request waiting behind a held one
+ * would keep its connection for as long as the hold lasts.
+ */
+export const LOCK_TIMEOUT_MS = 2_000;
 /** How long a request waits for a connection before it is answered 503. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
@@ -31,14 +45,15 @@ export function dataSourceOptions(url: string): DataSourceOptions {
     extra: {
       // Statements with parameters are prepared once per connection (see preparing-client.ts).
       Client: PreparingClient,
-      max: POOL_SIZE,
+      max: POOL_SIZE + HOLD_CONNECTIONS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
       // Every transaction runs at READ COMMITTED, whatever the database's default: the read of a
       // key's record under its lock relies on each statement seeing every commit made before it
-      // began (see `idempotency_claim` in migrations/1764000000003). It is set once per connection, in
-      // the startup packet, rather than with a SET in every transaction, which would cost a round
-      // trip per request.
-      options: '-c default_transaction_isolation=read\\ committed',
+      // began (see `idempotency_claim` in migrations/1764000000003). It and the lock timeout are
+      // set once per connection, in the startup packet, rather than with a SET in every
+      // transaction, which would cost a round trip per request. (The migrator lifts the lock
+      // timeout on its own connection: a migration may rightly wait for a lock.)
+      options: `-c default_transaction_isolation=read\\ committed -c lock_timeout=${LOCK_TIMEOUT_MS}`,
     },
   };
 }

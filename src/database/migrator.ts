@@ -1,5 +1,5 @@
 import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
-import { DataSource } from 'typeorm';
+import { DataSource, MigrationExecutor } from 'typeorm';
 
 /**
  * Key of the PostgreSQL advisory lock held while migrations run. Any fixed number works; it only
@@ -13,7 +13,9 @@ const MIGRATION_LOCK_KEY = 4_242_000_001;
  * lock both would try to create the same tables and one would fail. The session-level advisory
  * lock makes the second process wait until the first has finished, and then find nothing to do.
  * The lock is taken on a dedicated connection and released on that same connection, because
- * advisory locks belong to the session that took them.
+ * advisory locks belong to the session that took them. The migrations run on that connection too,
+ * with the API's lock timeout (see data-source.ts) lifted: waiting for the lock, or for a table
+ * that a request in another process is using, is right here, and failing would stop the start.
  */
 @Injectable()
 export class Migrator implements OnModuleInit {
@@ -25,11 +27,17 @@ export class Migrator implements OnModuleInit {
     const lock = this.dataSource.createQueryRunner();
     await lock.connect();
     try {
+      await lock.query('SET lock_timeout = 0');
       await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-      const applied = await this.dataSource.runMigrations({ transaction: 'each' });
+      const migrations = new MigrationExecutor(this.dataSource, lock);
+      migrations.transaction = 'each';
+      const applied = await migrations.executePendingMigrations();
       for (const migration of applied) this.logger.log(`applied migration ${migration.name}`);
     } finally {
       await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      // The connection goes back to the pool: RESET restores the timeout its startup packet set.
+      // RESET cannot fail on a live connection, and the pool discards a dead one.
+      await lock.query('RESET lock_timeout').catch(() => undefined);
       await lock.release();
     }
   }

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, mergeMap, NEVER, Observable, of } from 'rxjs';
 import { InternalApiError, RateLimitError } from '../common/errors';
 import { getContext } from '../common/request-context';
+import { HOLD_CONNECTIONS } from '../database/data-source';
 import { routeSuccessStatus } from '../common/route-status';
 import { AppliedFault, parseFaultHeader } from './faults';
 import { RequestLogService } from './request-log.service';
@@ -22,6 +23,9 @@ type Settled = { value: unknown } | { error: unknown };
  */
 @Injectable()
 export class FaultInterceptor implements NestInterceptor {
+  /** Requests of this process now held open, each with its transaction, by the fault `hold`. */
+  private held = 0;
+
   constructor(
     private readonly sandbox: SandboxService,
     private readonly requestLog: RequestLogService,
@@ -42,6 +46,7 @@ export class FaultInterceptor implements NestInterceptor {
     const applied: AppliedFault | undefined =
       typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
     if (applied) context.fault = applied.fault;
+    let holding = false;
 
     switch (applied?.fault) {
       // Before execute: nothing has run and nothing will; the server keeps nothing, so a retry
@@ -56,15 +61,34 @@ export class FaultInterceptor implements NestInterceptor {
       // key stays locked and a concurrent retry gets idempotency_key_in_use. A request without a
       // transaction (a GET) is simply held before it runs.
       case 'hold':
-        if (req.method === 'POST') context.beforeCommit = () => sleep(applied.delayMs);
-        else await sleep(applied.delayMs);
+        if (req.method !== 'POST') {
+          await sleep(applied.delayMs);
+          break;
+        }
+        // A held transaction keeps a database connection. The pool has HOLD_CONNECTIONS beyond
+        // what the rest of the traffic uses, and no more requests than that are held at once, so
+        // holds, whoever arms them, never take a connection another request is waiting for.
+        // A count in process memory is right here, unlike the key's lock, because what it guards
+        // is this process's own pool; and Node runs this code on one thread, so no two requests
+        // can both pass the check for the last slot.
+        if (this.held >= HOLD_CONNECTIONS) {
+          throw new RateLimitError(`Too many requests are held at once (at most ${HOLD_CONNECTIONS}, by sandbox fault hold); retry when one has finished.`);
+        }
+        this.held += 1;
+        holding = true;
+        context.beforeCommit = () => sleep(applied.delayMs);
         break;
     }
 
-    const settled: Settled = await lastValueFrom(next.handle()).then(
-      (value) => ({ value }),
-      (error: unknown) => ({ error }),
-    );
+    const settled: Settled = await lastValueFrom(next.handle())
+      .then(
+        (value) => ({ value }),
+        (error: unknown) => ({ error }),
+      )
+      // The transaction has ended, committed or rolled back, and its connection is back in the pool.
+      .finally(() => {
+        if (holding) this.held -= 1;
+      });
 
     switch (applied?.fault) {
       // After commit: the write and its idempotency record are durable; only the answer is lost,
