@@ -170,6 +170,7 @@ const ROWS: Row[] = [
   { name: 'a publishable key (Bearer pk_test_abc)', method: 'post', path: '/v1/customers', auth: 'Bearer pk_test_abc', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'Basic with garbage', method: 'post', path: '/v1/customers', auth: 'Basic !!!not*base64%%%', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'an empty Bearer', method: 'post', path: '/v1/customers', auth: 'Bearer ', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'a Bearer key followed by more', method: 'post', path: '/v1/customers', auth: `${BEARER} extra`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and broken JSON: the key is answered first', method: 'post', path: '/v1/customers', auth: null, contentType: JSON_TYPE, body: '{"name":', status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and an unsupported Content-Type: the key is answered first', method: 'post', path: '/v1/charges', auth: null, contentType: 'text/plain', body: 'amount=1', status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'a key with a NUL byte', method: 'post', path: '/v1/customers', auth: basic('sk_test_abc\u0000def'), body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },

@@ -19,9 +19,13 @@ export function apiKeyFrom(header: string | undefined): string {
       'You did not provide an API key. Provide it in the Authorization header, e.g. "Authorization: Bearer sk_test_…".',
     );
   }
-  const [scheme, credentials = ''] = header.trim().split(/\s+/, 2);
+  // A scheme and one credential, nothing after: `Bearer sk_test_a sk_test_b` names no one key.
+  const parts = header.trim().split(/\s+/);
+  const [scheme, credentials = ''] = parts;
   let key: string;
-  if (/^bearer$/i.test(scheme)) {
+  if (parts.length > 2) {
+    throw new AuthenticationError('Invalid Authorization header: send one key, as "Bearer <key>" or HTTP Basic with the key as user name.');
+  } else if (/^bearer$/i.test(scheme)) {
     key = credentials;
   } else if (/^basic$/i.test(scheme)) {
     key = Buffer.from(credentials, 'base64').toString('utf8').split(':')[0];
