@@ -14,7 +14,7 @@ function refusalOf(parse: () => unknown) {
   throw new Error('expected the parameters to be refused');
 }
 
-describe('parseBody and Unicode', () => {
+describe('parseBody and text or numbers that cannot be stored', () => {
   it('keeps characters outside the Basic Multilingual Plane, written as a surrogate pair', () => {
     // 😀 is U+1F600: the pair \ud83d\ude00 in JSON, four bytes in UTF-8 in a form.
     expect(parseBody(JSON_TYPE, '{"name":"\\ud83d\\ude00","metadata":{"\\ud83d\\ude00":"ok"}}')).toEqual({
@@ -29,6 +29,8 @@ describe('parseBody and Unicode', () => {
     ['a lone low surrogate in a value', '{"name":"\\udc00b"}', 'name'],
     ['two high surrogates in a row', '{"name":"\\ud800\\ud800"}', 'name'],
     ['a lone surrogate in a key', '{"metadata":{"\\ud800":"x"}}', 'metadata[\ud800]'],
+    ['a number too large for a double', '{"amount":1e400}', 'amount'],
+    ['a negative number too large for a double', '{"metadata":{"n":-1e400}}', 'metadata[n]'],
   ])('refuses %s, naming the parameter', (_name, body, param) => {
     expect(refusalOf(() => parseBody(JSON_TYPE, body)).error.param).toBe(param);
   });

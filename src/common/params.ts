@@ -100,6 +100,11 @@ function badString(text: string): string | null {
 function normalize(value: unknown, path: string, depth: number, isHash = false): Param {
   if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
   if (value === null) return '';
+  // JSON.parse reads a number too large for a double, such as 1e400, as Infinity, which no
+  // parameter means; a form cannot send it either.
+  if (typeof value === 'number' && !Number.isFinite(value)) {
+    throw new InvalidRequestError(`Invalid number in ${path}: it is too large.`, { param: path });
+  }
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value === 'string') {
     const problem = badString(value);
