@@ -65,6 +65,8 @@ describe('arming faults (POST/GET/DELETE /_sandbox/faults)', () => {
     ['an unknown fault', { fault: 'explode' }, 'fault'],
     ['a bad method', { fault: 'delay', method: 'PATCH' }, 'method'],
     ['a path without a leading /', { fault: 'delay', path: 'v1/charges' }, 'path'],
+    ['a path outside /v1, where faults never act', { fault: 'delay', path: '/_sandbox/faults' }, 'path'],
+    ['a prefix outside /v1', { fault: 'delay', path: '/health*' }, 'path'],
     ['times 0', { fault: 'delay', times: 0 }, 'times'],
     ['delay_ms -1', { fault: 'delay', delay_ms: -1 }, 'delay_ms'],
     ['delay_ms 999999', { fault: 'delay', delay_ms: 999999 }, 'delay_ms'],

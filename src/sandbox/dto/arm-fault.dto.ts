@@ -4,6 +4,9 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import { ToInteger } from '../../common/validation';
 import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
 
+/** A path a fault can match: `/v1/…` exactly or as a prefix, or a prefix of `/v1/` itself. */
+const FAULT_PATH = /^(\/v1\/[^*\s]*\*?|\/(v1?)?\*)$/;
+
 /** Most times one armed fault may fire. */
 export const MAX_FAULT_TIMES = 1_000;
 
@@ -19,17 +22,23 @@ export class ArmFaultDto {
   @IsIn(['GET', 'POST', 'DELETE'], { message: 'Invalid method: use GET, POST or DELETE.' })
   method?: string;
 
-  /** An exact path (`/v1/charges`), or a prefix ending in `*` (`/v1/charges*`). */
+  /**
+   * An exact path (`/v1/charges`), or a prefix ending in `*` (`/v1/charges*`). Faults act on `/v1`
+   * requests only, so a path that can match none (`/health`, `/_sandbox/faults`) is refused rather
+   * than armed to never fire: it is `/v1/…`, or a prefix of `/v1/` itself (`/*`, `/v*`, `/v1*`).
+   */
   @ApiPropertyOptional({
     maxLength: 512,
-    pattern: '^/[^*\\s]*\\*?$',
+    pattern: FAULT_PATH.source,
     example: '/v1/charges',
-    description: 'An exact path, or a prefix ending in `*` (`/v1/*`). Default: any path.',
+    description: 'An exact /v1 path, or a prefix ending in `*` (`/v1/*`). Default: any /v1 path.',
   })
   @IsOptional()
   @IsString()
   @MaxLength(512)
-  @Matches(/^\/[^*\s]*\*?$/, { message: 'Invalid path: an absolute path such as /v1/charges, or a prefix ending in * such as /v1/*.' })
+  @Matches(FAULT_PATH, {
+    message: 'Invalid path: faults act on /v1 requests; use a path such as /v1/charges, or a prefix ending in * such as /v1/*.',
+  })
   path?: string;
 
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_FAULT_TIMES, default: 1, description: 'How many requests it fires on.' })
