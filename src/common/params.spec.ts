@@ -74,3 +74,22 @@ describe('parseBody and lists', () => {
     expect(refusalOf(() => parseBody(FORM_TYPE, body)).error).toMatchObject({ message: 'Too many elements in expand: at most 100.', param: 'expand' });
   });
 });
+
+describe('parseForm and parameter names', () => {
+  const FORM_TYPE = 'application/x-www-form-urlencoded';
+
+  it.each([
+    ['an unclosed bracket', 'metadata[order=42', 'metadata'],
+    ['text after a closing bracket', 'metadata[order]x=42', 'metadata'],
+    ['a bracket inside brackets', 'metadata[[order]]=42', 'metadata'],
+    ['a stray closing bracket', 'name]=Ann', 'name'],
+    ['a name that is only brackets', '[name]=Ann', undefined],
+    ['empty brackets after metadata, which would make it a list', 'metadata[]=42', 'metadata'],
+  ])('refuses %s rather than reshape it', (_name, body, param) => {
+    expect(refusalOf(() => parseBody(FORM_TYPE, body)).error.param).toBe(param);
+  });
+
+  it('skips pairs without a name, as qs does', () => {
+    expect(parseBody(FORM_TYPE, 'name=Ann&&=x')).toEqual({ name: 'Ann' });
+  });
+});

@@ -172,20 +172,44 @@ function formNames(text: string): string[] {
   return text.split('&').map((pair) => safeDecode(pair.split('=')[0]));
 }
 
+/** A name in bracket notation: a name, then any number of `[…]` segments holding no bracket. */
+const BRACKETED_NAME = /^[^[\]]+(\[[^[\]]*\])*$/;
+
 /**
- * Refuses a form parameter with a `__proto__` segment (`__proto__[x]=1`, `metadata[__proto__]=1`)
- * as the JSON path refuses the same key. qs would drop it without a word, and a request that
- * silently lost a parameter would succeed as if it had never been sent.
+ * Checks each form parameter's name before qs reads it, for what qs would otherwise reshape without
+ * a word, so that a request never succeeds with a parameter other than the one that was sent:
+ *
+ * - brackets that do not pair up: qs reads `metadata[a=1` as metadata key `[a`, and drops the `b`
+ *   of `metadata[a]b=1`;
+ * - a `__proto__` segment (`__proto__[x]=1`, `metadata[__proto__]=1`), which qs drops, and which the
+ *   JSON path refuses as a key;
+ * - `[]` after a hash parameter (`metadata[]=x`): qs makes `[]` and `[0]` the same (see QS_OPTIONS),
+ *   so it would become metadata key "0", where Stripe refuses it as a list.
  */
-function refuseProtoKeys(text: string): void {
+function checkNames(text: string): void {
   for (const name of formNames(text)) {
+    // qs skips a pair without a name (`a=1&&b=2`, `=x`), so it cannot reshape anything.
+    if (name === '') continue;
+    if (!BRACKETED_NAME.test(name)) {
+      // Named by its root, the part before any bracket: the whole name may be a megabyte long.
+      const root = /^[^[\]]*/.exec(name)![0];
+      throw new InvalidRequestError(`Invalid parameter name starting ${JSON.stringify(name.slice(0, 40))}: brackets must pair up, as in metadata[order].`, {
+        param: root || undefined,
+      });
+    }
     // `metadata[__proto__][x]` → ['metadata', '[__proto__]', '[x]']: the root name, then each
-    // bracketed segment, so the error can name the path up to the offending one. A segment holds
-    // no `[`, as in qs, which also keeps the match linear on a name of a million `[`.
-    const segments = name.match(/^[^[]*|\[[^[\]]*\]/g) ?? [];
-    const at = segments.findIndex((segment) => segment === '__proto__' || segment === '[__proto__]');
-    if (at !== -1) {
-      throw new InvalidRequestError('Invalid parameter name: "__proto__"', { param: segments.slice(0, at + 1).join('') });
+    // bracketed segment, so the error can name the path up to the offending one.
+    const segments = name.match(/^[^[]*|\[[^[\]]*\]/g)!;
+    const names = segments.map((segment, i) => (i === 0 ? segment : segment.slice(1, -1)));
+    const pathTo = (at: number) => segments.slice(0, at + 1).join('');
+    const proto = names.indexOf('__proto__');
+    if (proto !== -1) throw new InvalidRequestError('Invalid parameter name: "__proto__"', { param: pathTo(proto) });
+    const hash = names.findIndex((segment, i) => HASH_PARAMS.has(segment) && names[i + 1] === '');
+    if (hash !== -1) {
+      const path = pathTo(hash);
+      throw new InvalidRequestError(`Invalid ${path}: it is a hash of keys, as in ${path}[order]=42; ${path}[] would make it a list.`, {
+        param: path,
+      });
     }
   }
 }
@@ -195,7 +219,7 @@ export function parseForm(text: string): Params {
   if (text.split('&', MAX_PARAMS + 1).length > MAX_PARAMS) {
     throw new InvalidRequestError(`Too many parameters: at most ${MAX_PARAMS} are accepted in one request.`);
   }
-  refuseProtoKeys(text);
+  checkNames(text);
   let parsed: unknown;
   try {
     parsed = qs.parse(text, QS_OPTIONS);
