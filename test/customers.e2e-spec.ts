@@ -40,6 +40,25 @@ describe('customers', () => {
     await t.http().get('/v1/customers').set('Authorization', `Basic ${Buffer.from(`${KEY}:`).toString('base64')}`).expect(200);
   });
 
+  it('counts metadata lengths in characters, an emoji as one', async () => {
+    const key = '😀'.repeat(40);
+    const value = '😀'.repeat(500);
+    const created = await post(t, '/v1/customers', { metadata: { [key]: value } }).expect(200);
+    expect(created.body.metadata).toEqual({ [key]: value });
+    const tooLong = await post(t, '/v1/customers', { metadata: { [key + 'x']: 'v' } }).expect(400);
+    expect(tooLong.body.error.param).toBe('metadata');
+  });
+
+  it('counts only metadata keys with a value against the limit of 50: an empty one sets nothing', async () => {
+    const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
+    const created = await post(t, '/v1/customers', { metadata: { ...fifty, unused: '' } }).expect(200);
+    expect(Object.keys(created.body.metadata)).toHaveLength(50);
+    const updated = await post(t, `/v1/customers/${created.body.id}`, { metadata: { k0: '', k1: '', replaced: 'v' } }).expect(200);
+    expect(Object.keys(updated.body.metadata)).toHaveLength(49);
+    const overflow = await post(t, `/v1/customers/${created.body.id}`, { metadata: { extra1: 'v', extra2: 'v' } }).expect(400);
+    expect(overflow.body.error.param).toBe('metadata');
+  });
+
   it('updates fields, merges metadata and removes a key sent empty', async () => {
     const { body: c } = await post(t, '/v1/customers', { name: 'Ann', phone: '+1 555', metadata: { a: '1', b: '2' } });
     const { body } = await post(t, `/v1/customers/${c.id}`, { name: 'Bea', phone: '', metadata: { a: '', c: '3' } }).expect(200);

@@ -61,6 +61,17 @@ export function IsMetadata() {
   };
 }
 
+/**
+ * Characters as the length limits count them: code points, so an emoji is one, as it is for
+ * `name` and every other text field (class-validator's MaxLength counts the same way), and not
+ * the two UTF-16 units of JavaScript's `length`.
+ */
+function characters(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
 /** Accepts an empty string too: Stripe's way of saying "remove all metadata" on update. */
 function metadataProblem(value: unknown, param: string): string | undefined {
   if (value === '') return undefined;
@@ -68,15 +79,19 @@ function metadataProblem(value: unknown, param: string): string | undefined {
     return `Invalid ${param}: must be a hash of string keys to string values.`;
   }
   const entries = Object.entries(value);
-  if (entries.length > METADATA_MAX_KEYS) {
-    return `Invalid ${param}: at most ${METADATA_MAX_KEYS} keys are allowed, got ${entries.length}.`;
+  // Keys sent empty set nothing (on create they are left out, on update they remove a key), so
+  // only the keys with a value count here; what an update leaves is checked after the merge
+  // (`checkMetadataSize`). The parser bounds the whole hash to MAX_OBJECT_KEYS anyway.
+  const set = entries.filter(([, item]) => item !== '').length;
+  if (set > METADATA_MAX_KEYS) {
+    return `Invalid ${param}: at most ${METADATA_MAX_KEYS} keys are allowed, got ${set}.`;
   }
   for (const [key, item] of entries) {
-    if (key.length === 0 || key.length > METADATA_MAX_KEY_LENGTH) {
+    if (key.length === 0 || characters(key) > METADATA_MAX_KEY_LENGTH) {
       return `Invalid ${param}: keys must be 1 to ${METADATA_MAX_KEY_LENGTH} characters long.`;
     }
     if (typeof item !== 'string') return `Invalid ${param}[${key}]: values must be strings.`;
-    if (item.length > METADATA_MAX_VALUE_LENGTH) {
+    if (characters(item) > METADATA_MAX_VALUE_LENGTH) {
       return `Invalid ${param}[${key}]: values must be at most ${METADATA_MAX_VALUE_LENGTH} characters long.`;
     }
   }
