@@ -1,6 +1,6 @@
-import { CONNECT_TIMEOUT_MS, HOLD_CONNECTIONS, POOL_SIZE } from '../src/database/data-source';
-import { OTHER_KEY, post } from './helpers';
-import { committed, keyed, observer, t, track, untilHeld, useSandboxApp, waitFor } from './sandbox-helpers';
+import { CONNECT_TIMEOUT_MS, HOLD_CONNECTIONS, LOCK_TIMEOUT_MS, POOL_SIZE } from '../src/database/data-source';
+import { KEY, OTHER_KEY, post } from './helpers';
+import { committed, keyed, observer, rowsOf, t, track, untilHeld, useSandboxApp, waitFor } from './sandbox-helpers';
 
 /**
  * The fault `hold` keeps its request's transaction, and so a database connection, open for up to a
@@ -76,5 +76,24 @@ describe('hold and the connection pool', () => {
     const retry = await keyed(`/v1/customers/${customer}`, 'k-queued', { metadata: { keyed: 'x' } }).expect(200);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
     expect(retry.body).toMatchObject({ name: 'held', metadata: { keyed: 'x' } });
+  });
+
+  it('answers 429 lock_timeout to a reset while a held request is updating one of its objects, erasing nothing', async () => {
+    const customer = (await post(t, '/v1/customers', { name: 'Ann' }).expect(200)).body.id as string;
+    await post(t, '/v1/charges', { amount: 500, currency: 'usd', source: 'tok_visa' }).expect(200);
+    // The held update has the customer's row locked until its hold ends; the reset must delete it.
+    // It is one transaction, so when it gives up it keeps everything, the charge included.
+    const held = track(keyed(`/v1/customers/${customer}`, 'k-held-update', { name: 'Bea' }).set('Sandbox-Fault', `hold; delay_ms=${LOCK_TIMEOUT_MS + 3_000}`));
+    await untilHeld();
+
+    const reset = await t.http().delete('/_sandbox/data').auth(KEY, '');
+    expect(reset.status).toBe(429);
+    expect(reset.body.error).toMatchObject({ type: 'invalid_request_error', code: 'lock_timeout' });
+    expect(held.settled).toBe(false);
+
+    expect((await held.result).body).toMatchObject({ id: customer, name: 'Bea' });
+    expect(await rowsOf(KEY)).toMatchObject({ customers: 1, charges: 1, idempotency_keys: 1 });
+    await t.http().delete('/_sandbox/data').auth(KEY, '').expect(200);
+    expect(await rowsOf(KEY)).toMatchObject({ customers: 0, charges: 0, idempotency_keys: 0 });
   });
 });
