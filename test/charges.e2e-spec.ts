@@ -113,6 +113,8 @@ describe('charges', () => {
     const onlyA = await get(t, '/v1/charges', { customer: a.id, expand: ['data.customer'] }).expect(200);
     expect(onlyA.body.data).toHaveLength(3);
     expect(onlyA.body.data.every((c: { customer: { id: string; name: string } }) => c.customer.id === a.id && c.customer.name === 'A')).toBe(true);
+    // An empty filter is one not sent, as an empty parameter is everywhere else.
+    expect((await get(t, '/v1/charges', { customer: '' }).expect(200)).body.data).toEqual(all.body.data);
   });
 
   it("refuses another account's customer as a 404 and writes nothing", async () => {

@@ -128,6 +128,8 @@ describe('customers', () => {
       const filtered = await get(t, '/v1/customers', { email: 'x@example.com' });
       expect(filtered.body.data).toHaveLength(3);
       expect(filtered.body.data.every((c: { email: string }) => c.email === 'x@example.com')).toBe(true);
+      // An empty filter is one not sent, as an empty parameter is everywhere else.
+      expect((await get(t, '/v1/customers', { email: '' }).expect(200)).body.data).toEqual(all.body.data);
     });
   });
 });

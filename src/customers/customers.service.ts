@@ -99,7 +99,7 @@ export class CustomersService {
   }
 
   list(account: string, params: ListCustomersDto) {
-    const filter = params.email !== undefined ? { account, email: params.email } : { account };
+    const filter = params.email == null ? { account } : { account, email: params.email };
     return listPage(this.repo, filter, params, 'customer');
   }
 }

@@ -2,15 +2,17 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiExpandProperty } from '../../common/api-docs';
 import { ListParamsDto } from '../../common/list';
-import { Expandable } from '../../common/validation';
+import { EmptyToNull, Expandable } from '../../common/validation';
 
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
+  /** `customer=` (empty) is no filter, as an empty parameter is one not sent everywhere else. */
   @ApiPropertyOptional({ maxLength: 64, description: 'Only the charges of this customer (`cus_…`).' })
+  @EmptyToNull()
   @IsOptional()
   @IsString()
   @MaxLength(64)
-  customer?: string;
+  customer?: string | null;
 
   @ApiExpandProperty(['data.customer'])
   @Expandable(['data.customer'])
