@@ -48,7 +48,7 @@ describe('parseBody and lists', () => {
     expect(parseBody(FORM_TYPE, body)).toEqual({ expand: ['customer', 'data.customer'] });
   });
 
-  it('closes up a gap in a list, as Stripe does', () => {
+  it('closes up a gap in a list', () => {
     expect(parseBody(FORM_TYPE, 'expand[3]=customer')).toEqual({ expand: ['customer'] });
   });
 

@@ -36,10 +36,10 @@ const QS_OPTIONS: qs.IParseOptions = {
   strictDepth: true,
   // qs never builds an array: `expand[0]=x`, `expand[]=x` and a repeated `name=x` all become
   // objects keyed by index (`{"0": "x"}`), and `normalize` turns those into lists, except under a
-  // hash parameter. qs cannot tell `metadata[5]` (a metadata key "5") from `expand[5]` (a list
-  // element), as Stripe's own parser (Rack's) can, because it decides by the brackets alone; an
-  // index-keyed object keeps both readings open until the parameter's name is known. It also keeps
-  // qs fast: qs merges a list with indices sent out of order in time that grows with the index.
+  // hash parameter. qs decides by the brackets alone, so with lists on it cannot tell
+  // `metadata[5]` (a metadata key "5") from `expand[5]` (a list element); an index-keyed object
+  // keeps both readings open until the parameter's name is known. It also keeps qs fast: qs merges
+  // a list with indices sent out of order in time that grows with the index.
   arrayLimit: -1,
   // The parameter count is checked by `parseForm` itself: qs's own check can only throw on
   // parameters and lists together, and lists are no limit of qs's any more (see above).
@@ -122,7 +122,7 @@ function normalize(value: unknown, path: string, depth: number, isHash = false):
     }
     // An object keyed by list indices is a list written in brackets (see QS_OPTIONS), or the same
     // in JSON, so that `expand[0]=x` and `{"expand": {"0": "x"}}` are `{"expand": ["x"]}`. A gap
-    // closes up (`expand[1]=x` alone is `["x"]`), as Stripe does. JavaScript lists an object's
+    // closes up (`expand[1]=x` alone is `["x"]`), as qs's own lists do. JavaScript lists an object's
     // array-index keys first and in ascending order, so `entries` is already in list order.
     if (!isHash && path !== '' && entries.length > 0 && entries.every(([key]) => LIST_INDEX.test(key))) {
       if (entries.some(([key]) => Number(key) >= MAX_ARRAY_LENGTH)) throw tooLong(path);
