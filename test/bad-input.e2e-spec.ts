@@ -77,6 +77,13 @@ const ROWS: Row[] = [
   { name: "an unknown parameter 'toString' on a charge (JSON)", method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ toString: 'x' }), status: 400, type: 'invalid_request_error', param: 'toString' },
   { name: "an unknown parameter 'prototype'", method: 'post', path: '/v1/customers', body: { name: 'Ann', prototype: '1' }, status: 400, type: 'invalid_request_error', param: 'prototype' },
   { name: "an unknown query parameter 'hasOwnProperty'", method: 'get', path: '/v1/charges?hasOwnProperty=1', status: 400, type: 'invalid_request_error', param: 'hasOwnProperty' },
+  // Endpoints that take no parameters refuse any, as Stripe's do: a DELETE with a stray query
+  // parameter must not delete, and a sandbox reset must not erase.
+  { name: 'a query parameter on a customer retrieve', method: 'get', path: `/v1/customers/${CUSTOMER}?${form({ expand: ['sources'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
+  { name: 'a query parameter on a customer delete', method: 'delete', path: `/v1/customers/${CUSTOMER}?foo=1`, status: 400, type: 'invalid_request_error', param: 'foo' },
+  { name: 'a query parameter on the fault list', method: 'get', path: '/_sandbox/faults?limit=5', status: 400, type: 'invalid_request_error', param: 'limit' },
+  { name: 'a query parameter on a fault disarm', method: 'delete', path: '/_sandbox/faults/flt_none?foo=1', status: 400, type: 'invalid_request_error', param: 'foo' },
+  { name: 'a query parameter on the sandbox reset', method: 'delete', path: '/_sandbox/data?confirm=yes', status: 400, type: 'invalid_request_error', param: 'confirm' },
 
   // amount
   { name: 'a negative amount', method: 'post', path: '/v1/charges', body: charge({ amount: '-100' }), status: 400, type: 'invalid_request_error', param: 'amount' },

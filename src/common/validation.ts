@@ -1,4 +1,4 @@
-import { applyDecorators, ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { applyDecorators, ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsOptional } from 'class-validator';
 import { InvalidRequestError } from './errors';
@@ -53,6 +53,20 @@ export function createValidationPipe(): ValidationPipe {
       return new InvalidRequestError(message, { param });
     },
   });
+}
+
+/**
+ * The query pipe of an endpoint that takes no parameters (`GET /v1/customers/:id`, the deletes,
+ * `GET /_sandbox/faults`): any parameter is unknown and answers 400, as Stripe's do, rather than
+ * being ignored. It is a pipe and not an empty DTO because class-validator, with
+ * `forbidUnknownValues`, refuses to validate an instance of a class that declares no property.
+ */
+export class NoParamsPipe implements PipeTransform {
+  transform(value: unknown): unknown {
+    const name = typeof value === 'object' && value !== null ? Object.keys(value)[0] : undefined;
+    if (name !== undefined) throw new InvalidRequestError(`Received unknown parameter: ${name}`, { param: name });
+    return value;
+  }
 }
 
 /**

@@ -3,6 +3,7 @@ import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiIdempotentPost, ApiObjectId, ApiV1Controller } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope } from '../common/list';
+import { NoParamsPipe } from '../common/validation';
 import { customerView, deletedCustomerView } from './customer.view';
 import { CustomersService } from './customers.service';
 import { CreateCustomerDto } from './dto/create-customer.dto';
@@ -36,7 +37,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'Retrieve a customer' })
   @ApiObjectId('customer', 'cus')
   @ApiOkResponse({ description: 'The customer.' })
-  async retrieve(@Account() account: string, @Param('id') id: string) {
+  async retrieve(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
     return customerView(await this.customers.retrieve(account, id));
   }
 
@@ -53,7 +54,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'Delete a customer' })
   @ApiObjectId('customer', 'cus')
   @ApiOkResponse({ description: '`{id, object: "customer", deleted: true}`.' })
-  async remove(@Account() account: string, @Param('id') id: string) {
+  async remove(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
     await this.customers.remove(account, id);
     return deletedCustomerView(id);
   }

@@ -4,6 +4,7 @@ import { ApiAccountScoped, ApiObjectId } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope, ListParamsDto } from '../common/list';
 import { unixSeconds } from '../common/timestamps';
+import { NoParamsPipe } from '../common/validation';
 import { ArmFaultDto } from './dto/arm-fault.dto';
 import { LoggedRequest } from './logged-request.entity';
 import { SandboxFault } from './sandbox-fault.entity';
@@ -59,7 +60,7 @@ export class SandboxController {
   @Get('faults')
   @ApiOperation({ summary: 'List the armed faults' })
   @ApiOkResponse({ description: 'A list object of faults.' })
-  async listFaults(@Account() account: string) {
+  async listFaults(@Account() account: string, @Query(NoParamsPipe) _query: unknown) {
     return listEnvelope('/_sandbox/faults', (await this.sandbox.list(account)).map(faultView), false);
   }
 
@@ -67,7 +68,7 @@ export class SandboxController {
   @ApiOperation({ summary: 'Disarm a fault' })
   @ApiObjectId('fault', 'flt')
   @ApiOkResponse({ description: '`{id, object: "sandbox.fault", deleted: true}`.' })
-  async disarm(@Account() account: string, @Param('id') id: string) {
+  async disarm(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
     const fault = await this.sandbox.disarm(account, id);
     return { id: fault.id, object: 'sandbox.fault', deleted: true };
   }
@@ -85,7 +86,7 @@ export class SandboxController {
   @Delete('data')
   @ApiOperation({ summary: "Erase the account's objects, keys, faults and request log" })
   @ApiOkResponse({ description: '`{object: "sandbox.data", deleted: true}`.' })
-  async reset(@Account() account: string) {
+  async reset(@Account() account: string, @Query(NoParamsPipe) _query: unknown) {
     await this.sandbox.reset(account);
     return { object: 'sandbox.data', deleted: true };
   }
