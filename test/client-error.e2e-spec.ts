@@ -50,6 +50,24 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: 'The request headers are too large.' });
   });
 
+  it('answers an HTTP/1.1 request without a Host header with a 400 in the error envelope, and writes nothing', async () => {
+    const body = 'name=NoHost';
+    const answer = parse(
+      await rawRequest(port, `POST /v1/customers HTTP/1.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: 'An HTTP/1.1 request must have a Host header.' });
+    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'NoHost'`);
+    expect(count).toBe(0);
+  });
+
+  it('serves an HTTP/1.0 request without a Host header, which HTTP/1.0 allows', async () => {
+    const answer = await rawRequest(port, `GET /health HTTP/1.0\r\n\r\n`);
+    expect(answer.startsWith('HTTP/1.1 200')).toBe(true);
+  });
+
   it('still serves a well-formed request afterwards', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

@@ -2,6 +2,7 @@ import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { apiKeyFrom } from './auth.guard';
+import { InvalidRequestError } from './errors';
 import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
@@ -25,6 +26,16 @@ function missingKeyError(req: Request): unknown {
   } catch (authError) {
     return authError;
   }
+}
+
+/**
+ * The 400 for an HTTP/1.1 request without a `Host` header, which HTTP/1.1 requires (RFC 9112
+ * §3.2), or undefined. Node would refuse it with an empty body; `answerClientErrors` leaves it to
+ * this check, so that the refusal carries the error envelope and a `Request-Id` like any other.
+ */
+function missingHostError(req: Request): InvalidRequestError | undefined {
+  if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return undefined;
+  return new InvalidRequestError('An HTTP/1.1 request must have a Host header.');
 }
 
 /** Reads any body as text, up to the size limit; `parseBody` decides what the text means. */
@@ -53,6 +64,13 @@ export class RequestMiddleware implements NestMiddleware {
     // already checked the header's characters, so it can be sent back as it came.
     const key = req.headers['idempotency-key'];
     if (req.method === 'POST' && key !== undefined) res.setHeader('Idempotency-Key', key);
+
+    const hostError = missingHostError(req);
+    if (hostError) {
+      // As Node does with this refusal: what else the client sends on the connection is not read.
+      res.setHeader('Connection', 'close');
+      return next(hostError);
+    }
 
     if (req.method !== 'POST') {
       req.body = {};
