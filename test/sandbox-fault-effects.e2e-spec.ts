@@ -118,12 +118,12 @@ describe('what each fault leaves behind (CONTRACT §6)', () => {
     expect(await committed('charges')).toBe(1);
   });
 
-  it('hold: keeps the request in flight, uncommitted with its key locked, so a concurrent retry gets key_in_use', async () => {
+  it('hold: keeps the request in flight with its key locked, so a concurrent retry gets key_in_use', async () => {
     await arm({ fault: 'hold', path: '/v1/charges', delay_ms: HOLD_MS });
     const first = track(keyed('/v1/charges', 'k-hold', CHARGE));
     await untilHeld();
 
-    // The charge and its record are written inside the open transaction: no other connection sees them.
+    // The held request has not run its endpoint yet: there is no charge and no record.
     expect(await committed('charges')).toBe(0);
     expect(await committed('idempotency_keys')).toBe(0);
     const concurrent = await keyed('/v1/charges', 'k-hold', CHARGE);

@@ -101,13 +101,12 @@ export async function rowsOf(apiKey: string): Promise<Record<string, number>> {
   return counts;
 }
 
-/** Whether some transaction in this database has written to the table and not yet ended. */
-async function heldForWrite(table: string): Promise<boolean> {
+/** Whether some transaction in this database holds an Idempotency-Key's lock (an advisory lock). */
+async function keyLocked(): Promise<boolean> {
   const { rows } = await observer.query(
     `SELECT count(*)::int AS n FROM pg_locks
       WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND relation = $1::text::regclass AND mode = 'RowExclusiveLock' AND granted`,
-    [table],
+        AND locktype = 'advisory' AND granted`,
   );
   return rows[0].n > 0;
 }
@@ -129,8 +128,8 @@ export function track<T>(request: PromiseLike<T>): { settled: boolean; result: P
   return state;
 }
 
-/** Waits until a `hold`-faulted keyed POST has written its charge and record, uncommitted. */
-export const untilHeld = () => waitFor('the held request to write its idempotency record', () => heldForWrite('idempotency_keys'));
+/** Waits until a `hold`-faulted keyed POST holds its key's lock, its endpoint not yet run. */
+export const untilHeld = () => waitFor("the held request to lock its key", keyLocked);
 
 export function expectExecuted(res: HttpResponse): void {
   expect(res.status).toBe(200);

@@ -1,22 +1,27 @@
-import { CONNECT_TIMEOUT_MS, HOLD_CONNECTIONS, LOCK_TIMEOUT_MS, POOL_SIZE } from '../src/database/data-source';
+import { Client } from 'pg';
+import { CONNECT_TIMEOUT_MS, HOLD_CONNECTIONS, POOL_SIZE } from '../src/database/data-source';
+import { testDatabaseUrl } from './database';
 import { KEY, OTHER_KEY, post } from './helpers';
-import { committed, keyed, observer, rowsOf, t, track, untilHeld, useSandboxApp, waitFor } from './sandbox-helpers';
+import { CHARGE, committed, keyed, observer, rowsOf, t, track, untilHeld, useSandboxApp, waitFor } from './sandbox-helpers';
 
 /**
- * The fault `hold` keeps its request's transaction, and so a database connection, open for up to a
- * minute. These tests prove that one account's holds cannot take the connections other requests
- * need (CONTRACT §2: one account's faults are invisible to another): not by holding many requests
- * at once, and not by piling requests up behind a held object's row lock.
+ * The fault `hold` keeps a keyed request in flight, with its key's lock and so its transaction and
+ * a database connection, for up to a minute. These tests prove that one account's holds cannot
+ * take what other requests need (CONTRACT §2: one account's faults are invisible to another): not
+ * the connections, by holding many requests at once, and not a customer's or charge's row lock,
+ * for which other requests would queue, each on a connection of its own.
  *
  * Each hold outlasts CONNECT_TIMEOUT_MS, the longest a request waits for a connection, so that were
  * the pool taken, the other account's requests would fail with 503 rather than merely wait.
  */
 const LONG_HOLD_MS = CONNECT_TIMEOUT_MS + 3_000;
 const HOLD_HEADER = `hold; delay_ms=${LONG_HOLD_MS}`;
+/** More requests for one held object than the pool has connections, each adding a metadata key (at most 50). */
+const QUEUED = 40;
 
 useSandboxApp();
 
-/** Transactions of the app's that have done their work and wait, open, for their hold to end. */
+/** Transactions of the app's that wait, open, for their hold to end. */
 async function openTransactions(): Promise<number> {
   const { rows } = await observer.query(
     `SELECT count(*)::int AS n FROM pg_stat_activity
@@ -32,10 +37,10 @@ async function otherAccountCreates(count: number): Promise<number[]> {
 }
 
 describe('hold and the connection pool', () => {
-  it(`holds at most ${HOLD_CONNECTIONS} requests at once, answers the rest 429, and serves another account meanwhile`, async () => {
+  it(`holds at most ${HOLD_CONNECTIONS} keyed requests at once, answers the rest 429, and serves another account meanwhile`, async () => {
     // As many holds as the whole pool has connections: before the cap, they took every one.
     const holds = Array.from({ length: POOL_SIZE + HOLD_CONNECTIONS }, (_, i) =>
-      track(post(t, '/v1/customers', { name: `held ${i}` }).set('Sandbox-Fault', HOLD_HEADER)),
+      track(keyed('/v1/customers', `k-held-${i}`, { name: `held ${i}` }).set('Sandbox-Fault', HOLD_HEADER)),
     );
     await waitFor(`${HOLD_CONNECTIONS} held transactions`, async () => (await openTransactions()) >= HOLD_CONNECTIONS);
 
@@ -50,50 +55,101 @@ describe('hold and the connection pool', () => {
     for (const res of refused) expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'rate_limit' });
     // The held requests committed at the end of their hold; the refused ones wrote nothing.
     expect(await committed('customers')).toBe(2 * POOL_SIZE + HOLD_CONNECTIONS);
+    expect(await committed('idempotency_keys')).toBe(HOLD_CONNECTIONS);
   });
 
-  it('answers 429 lock_timeout to requests queued behind a held object, changing nothing, and serves another account meanwhile', async () => {
+  it('holds requests without a key beyond the cap, since they wait holding no connection', async () => {
+    const holds = Array.from({ length: POOL_SIZE + HOLD_CONNECTIONS }, (_, i) =>
+      track(post(t, '/v1/customers', { name: `held ${i}` }).set('Sandbox-Fault', HOLD_HEADER)),
+    );
+    expect(await otherAccountCreates(2 * POOL_SIZE)).toEqual(Array(2 * POOL_SIZE).fill(200));
+    expect(holds.filter((hold) => hold.settled)).toHaveLength(0);
+    expect(await openTransactions()).toBe(0);
+
+    const answers = await Promise.all(holds.map((hold) => hold.result));
+    expect(answers.map((res) => res.status)).toEqual(Array(POOL_SIZE + HOLD_CONNECTIONS).fill(200));
+  });
+
+  it(`lets ${QUEUED} requests for a held object run meanwhile, and the held one runs after them, losing nothing`, async () => {
     const customer = (await post(t, '/v1/customers', { name: 'before' }).expect(200)).body.id as string;
     const held = track(keyed(`/v1/customers/${customer}`, 'k-held-update', { name: 'held' }).set('Sandbox-Fault', HOLD_HEADER));
     await untilHeld();
 
-    // More requests for the held customer than the pool has connections, each of which waits for
-    // the customer's row lock; one carries a key, to show that its refusal is not saved under it.
-    const queued = Array.from({ length: POOL_SIZE + 4 }, (_, i) => post(t, `/v1/customers/${customer}`, { metadata: { [`queued${i}`]: 'x' } }));
-    const keyedQueued = keyed(`/v1/customers/${customer}`, 'k-queued', { metadata: { keyed: 'x' } });
+    // The queued updates wait only for each other: each takes the customer's row lock for a few
+    // milliseconds. Those still waiting after 2 s answer 429 lock_timeout and change nothing, as
+    // Stripe answers too many concurrent requests to one object; how many do depends on the
+    // machine. A request waiting for the held one instead would wait out the whole hold.
+    const queued = Array.from({ length: QUEUED }, (_, i) => post(t, `/v1/customers/${customer}`, { metadata: { [`queued${i}`]: 'x' } }));
     const others = otherAccountCreates(POOL_SIZE);
-
-    const answers = await Promise.all([...queued, keyedQueued]);
-    for (const res of answers) {
-      expect(res.status).toBe(429);
-      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'lock_timeout' });
-      expect(res.headers['stripe-should-retry']).toBe('true');
+    const answers = await Promise.all(queued);
+    const applied = answers.filter((res) => res.status === 200);
+    for (const res of answers.filter((r) => r.status !== 200)) {
+      expect({ status: res.status, code: res.body.error?.code }).toEqual({ status: 429, code: 'lock_timeout' });
     }
+    expect(applied.length).toBeGreaterThan(0);
     expect(await others).toEqual(Array(POOL_SIZE).fill(200));
+    // One more, alone, after the crowd: nothing of the held request's stands in its way.
+    await post(t, `/v1/customers/${customer}`, { metadata: { after: 'x' } }).expect(200);
     expect(held.settled).toBe(false);
 
-    expect((await held.result).body).toMatchObject({ id: customer, name: 'held', metadata: {} });
-    const retry = await keyed(`/v1/customers/${customer}`, 'k-queued', { metadata: { keyed: 'x' } }).expect(200);
-    expect(retry.headers['idempotent-replayed']).toBeUndefined();
-    expect(retry.body).toMatchObject({ name: 'held', metadata: { keyed: 'x' } });
+    // The held update ran when its hold ended, on the customer as the others had left it: every
+    // update that answered 200 is there, and none that answered 429.
+    const done = await held.result;
+    expect(done.status).toBe(200);
+    expect(done.body.name).toBe('held');
+    expect(Object.keys(done.body.metadata).sort()).toEqual(['after', ...answers.flatMap((res, i) => (res.status === 200 ? [`queued${i}`] : []))].sort());
   });
 
-  it('answers 429 lock_timeout to a reset while a held request is updating one of its objects, erasing nothing', async () => {
+  it('resets the account at once while a held request is in flight; the held request runs after the reset', async () => {
     const customer = (await post(t, '/v1/customers', { name: 'Ann' }).expect(200)).body.id as string;
-    await post(t, '/v1/charges', { amount: 500, currency: 'usd', source: 'tok_visa' }).expect(200);
-    // The held update has the customer's row locked until its hold ends; the reset must delete it.
-    // It is one transaction, so when it gives up it keeps everything, the charge included.
-    const held = track(keyed(`/v1/customers/${customer}`, 'k-held-update', { name: 'Bea' }).set('Sandbox-Fault', `hold; delay_ms=${LOCK_TIMEOUT_MS + 3_000}`));
-    await untilHeld();
+    await post(t, '/v1/charges', CHARGE).expect(200);
+    const hold = 'hold; delay_ms=3000';
+    const heldUpdate = track(keyed(`/v1/customers/${customer}`, 'k-held-update', { name: 'Bea' }).set('Sandbox-Fault', hold));
+    const heldCreate = track(keyed('/v1/charges', 'k-held-create', CHARGE).set('Sandbox-Fault', hold));
+    await waitFor('two held transactions', async () => (await openTransactions()) >= 2);
 
-    const reset = await t.http().delete('/_sandbox/data').auth(KEY, '');
-    expect(reset.status).toBe(429);
-    expect(reset.body.error).toMatchObject({ type: 'invalid_request_error', code: 'lock_timeout' });
-    expect(held.settled).toBe(false);
-
-    expect((await held.result).body).toMatchObject({ id: customer, name: 'Bea' });
-    expect(await rowsOf(KEY)).toMatchObject({ customers: 1, charges: 1, idempotency_keys: 1 });
     await t.http().delete('/_sandbox/data').auth(KEY, '').expect(200);
     expect(await rowsOf(KEY)).toMatchObject({ customers: 0, charges: 0, idempotency_keys: 0 });
+    expect([heldUpdate.settled, heldCreate.settled]).toEqual([false, false]);
+
+    // Each lands after the reset, as a request sent after it would: the update finds its customer
+    // erased, the create makes a charge, and each answer is saved under its key.
+    const [update, create] = await Promise.all([heldUpdate.result, heldCreate.result]);
+    expect(update.status).toBe(404);
+    expect(update.body.error).toMatchObject({ code: 'resource_missing', param: 'id' });
+    expect(create.status).toBe(200);
+    expect(await rowsOf(KEY)).toMatchObject({ customers: 0, charges: 1, idempotency_keys: 2 });
+  });
+});
+
+describe('a row locked outside the app', () => {
+  let locker: Client;
+  beforeAll(async () => {
+    locker = new Client({ connectionString: testDatabaseUrl() });
+    await locker.connect();
+  });
+  afterAll(() => locker.end());
+
+  it('answers 429 lock_timeout to requests that wait over 2 s for the row, saves nothing under their key, and serves another account meanwhile', async () => {
+    const customer = (await post(t, '/v1/customers', { name: 'before' }).expect(200)).body.id as string;
+    // Another process, or a person in psql, holds the customer's row in an open transaction.
+    await locker.query('BEGIN');
+    await locker.query('SELECT id FROM customers WHERE id = $1 FOR UPDATE', [customer]);
+    try {
+      const queued = Array.from({ length: POOL_SIZE / 2 }, (_, i) => post(t, `/v1/customers/${customer}`, { metadata: { [`queued${i}`]: 'x' } }));
+      const keyedQueued = keyed(`/v1/customers/${customer}`, 'k-queued', { metadata: { keyed: 'x' } });
+      const others = otherAccountCreates(POOL_SIZE);
+      for (const res of await Promise.all([...queued, keyedQueued])) {
+        expect(res.status).toBe(429);
+        expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'lock_timeout' });
+        expect(res.headers['stripe-should-retry']).toBe('true');
+      }
+      expect(await others).toEqual(Array(POOL_SIZE).fill(200));
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    const retry = await keyed(`/v1/customers/${customer}`, 'k-queued', { metadata: { keyed: 'x' } }).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body).toMatchObject({ name: 'before', metadata: { keyed: 'x' } });
   });
 });

@@ -9,10 +9,11 @@ export interface RequestContext {
   /** The sandbox fault applied to this request, if any. */
   fault?: string;
   /**
-   * Awaited inside the request's transaction after the endpoint has run, just before the commit.
-   * The sandbox's `hold` fault uses it to keep a request in flight with its key locked.
+   * Awaited inside the request's transaction once its Idempotency-Key is locked, before the
+   * endpoint runs. The sandbox's `hold` fault uses it to keep a request in flight with its key
+   * locked.
    */
-  beforeCommit?: () => Promise<void>;
+  whileKeyLocked?: () => Promise<void>;
 }
 
 const CONTEXT = Symbol('oncepay.context');

@@ -10,17 +10,18 @@ import { PreparingClient } from './preparing-client';
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
 export const POOL_SIZE = 16;
 /**
- * Connections kept beyond POOL_SIZE for requests held open by the sandbox fault `hold`, which keeps
- * its transaction, and so its connection, for up to a minute. At most this many requests are held
- * at once (the fault interceptor answers any more with a 429), so however many one account holds,
- * POOL_SIZE connections are left for everyone else.
+ * Connections kept beyond POOL_SIZE for keyed requests held open by the sandbox fault `hold`, which
+ * keeps its transaction, where its key's lock lives, and so its connection, for up to a minute. At
+ * most this many requests are held at once (the fault interceptor answers any more with a 429), so
+ * however many one account holds, POOL_SIZE connections are left for everyone else.
  */
 export const HOLD_CONNECTIONS = 8;
 /**
  * The longest a statement waits for a row lock, or any other lock, before it fails with a 429
- * `lock_timeout`, as Stripe answers concurrent requests to one object. Requests to one object are
- * short, so they pass each other well within it; without it, a request waiting behind a held one
- * would keep its connection for as long as the hold lasts.
+ * `lock_timeout`, as Stripe answers too many concurrent requests to one object. oncepay's own
+ * transactions are short (a held request locks no row, see FaultInterceptor), so requests to one
+ * object pass each other well within it; it bounds how long a crowd of them, or a transaction
+ * outside oncepay that holds a row, can keep connections waiting.
  */
 export const LOCK_TIMEOUT_MS = 2_000;
 /** How long a request waits for a connection before it is answered 503. */

@@ -60,7 +60,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {
     const header = req.headers['idempotency-key'];
-    if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(req, next)));
+    if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(next)));
 
     // Node joins a header sent twice into one value (`a, b`), which would make two keys one key;
     // the raw header list still shows each. The key is echoed by the request middleware, on every
@@ -88,13 +88,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
         if (!claim.locked) throw keyInUseError();
         const { record } = claim;
         if (record && !record.expired) return record;
+        // A `hold` fault waits here, holding only the key's lock: a concurrent retry gets
+        // idempotency_key_in_use, and nothing else waits for this request (see FaultInterceptor).
+        await context.whileKeyLocked?.();
         // An expired record is removed under the key's lock, so that the new one can be saved. The
         // purger may delete it at the same moment; then this DELETE waits for the purger's commit
         // and finds nothing left to delete, which is just as good.
         if (record) await this.keys.remove(record);
         const saveAnswer = (responseBody: string, statusCode: number) =>
           this.keys.save({ account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId });
-        return this.run(req, next, saveAnswer, successStatus);
+        return this.run(next, saveAnswer, successStatus);
       });
     } catch (error) {
       // The unique constraint on (account, key) is the backstop: should two transactions ever
@@ -115,26 +118,16 @@ export class IdempotencyInterceptor implements NestInterceptor {
    * Any other error — a refusal by validation, a database failure — propagates out of
    * `withTransaction`, which rolls everything back, record included, so a retry executes afresh.
    */
-  private async run(
-    req: Request,
-    next: CallHandler,
-    save?: (body: string, status: number) => Promise<void>,
-    successStatus = HttpStatus.OK,
-  ): Promise<Outcome> {
-    let outcome: Outcome;
+  private async run(next: CallHandler, save?: (body: string, status: number) => Promise<void>, successStatus = HttpStatus.OK): Promise<Outcome> {
     try {
       const body = await lastValueFrom(next.handle());
       await save?.(JSON.stringify(body), successStatus);
-      outcome = { body };
+      return { body };
     } catch (error) {
       if (!(error instanceof ApiError && error.isOutcome)) throw error;
       await save?.(JSON.stringify(error.toEnvelope()), error.status);
-      outcome = { error };
+      return { error };
     }
-    // Everything is written; only the commit is left. A `hold` fault waits here, so the request
-    // stays in flight with its transaction open and its key locked.
-    await getContext(req).beforeCommit?.();
-    return outcome;
   }
 
   /** After the commit: send the body, or throw the outcome error to the exception filter. */

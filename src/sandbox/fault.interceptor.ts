@@ -23,7 +23,7 @@ type Settled = { value: unknown } | { error: unknown };
  */
 @Injectable()
 export class FaultInterceptor implements NestInterceptor {
-  /** Requests of this process now held open, each with its transaction, by the fault `hold`. */
+  /** Keyed requests of this process now held open, each with its transaction, by the fault `hold`. */
   private held = 0;
 
   constructor(
@@ -57,26 +57,29 @@ export class FaultInterceptor implements NestInterceptor {
         throw new InternalApiError();
       case 'drop_before_execute':
         return this.drop(req, res);
-      // Hold: inside the transaction, after the endpoint's writes and before the commit, so the
-      // key stays locked and a concurrent retry gets idempotency_key_in_use. A request without a
-      // transaction (a GET) is simply held before it runs.
+      // Hold: the request stays in flight for delay_ms before its endpoint runs. With a key, it
+      // waits inside its transaction, with the key locked, so a concurrent retry gets
+      // idempotency_key_in_use (see IdempotencyInterceptor). It waits before the endpoint, not
+      // after it, so that it holds no lock on a customer or charge: a held request never makes
+      // another request, or a sandbox reset, wait for it. Without a key there is nothing to lock,
+      // and the request simply waits before it runs, holding nothing.
       case 'hold':
-        if (req.method !== 'POST') {
+        if (req.method !== 'POST' || req.headers['idempotency-key'] === undefined) {
           await sleep(applied.delayMs);
           break;
         }
-        // A held transaction keeps a database connection. The pool has HOLD_CONNECTIONS beyond
-        // what the rest of the traffic uses, and no more requests than that are held at once, so
-        // holds, whoever arms them, never take a connection another request is waiting for.
-        // A count in process memory is right here, unlike the key's lock, because what it guards
-        // is this process's own pool; and Node runs this code on one thread, so no two requests
-        // can both pass the check for the last slot.
+        // The key's lock lives in the transaction, so a held keyed request keeps a database
+        // connection. The pool has HOLD_CONNECTIONS beyond what the rest of the traffic uses, and
+        // no more requests than that are held at once, so holds, whoever arms them, never take a
+        // connection another request is waiting for. A count in process memory is right here,
+        // unlike the key's lock, because what it guards is this process's own pool; and Node runs
+        // this code on one thread, so no two requests can both pass the check for the last slot.
         if (this.held >= HOLD_CONNECTIONS) {
           throw new RateLimitError(`Too many requests are held at once (at most ${HOLD_CONNECTIONS}, by sandbox fault hold); retry when one has finished.`);
         }
         this.held += 1;
         holding = true;
-        context.beforeCommit = () => sleep(applied.delayMs);
+        context.whileKeyLocked = () => sleep(applied.delayMs);
         break;
     }
 
