@@ -89,6 +89,17 @@ describe('charges', () => {
     expect((await get(t, `/v1/charges/${charge.id}`)).body.amount_captured).toBe(3000);
   });
 
+  it('refuses a second capture as already captured whatever amount it asks for, even one over the charge', async () => {
+    const { body: charge } = await post(t, '/v1/charges', { amount: 1000, currency: 'usd', source: 'tok_visa' }).expect(200);
+    expect(charge.captured).toBe(true);
+    for (const amount of [500, 1000, 5000]) {
+      const again = await post(t, `/v1/charges/${charge.id}/capture`, { amount }).expect(400);
+      expect(again.body.error).toMatchObject({ type: 'invalid_request_error', code: 'charge_already_captured' });
+      expect(again.body.error.param).toBeUndefined();
+    }
+    expect((await get(t, `/v1/charges/${charge.id}`)).body).toMatchObject({ amount_captured: 1000, amount_refunded: 0 });
+  });
+
   it('captures the whole amount by default', async () => {
     const { body: charge } = await post(t, '/v1/charges', { amount: 700, currency: 'usd', source: 'tok_visa', capture: 'false' });
     const res = await post(t, `/v1/charges/${charge.id}/capture`).expect(200);

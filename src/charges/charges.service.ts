@@ -115,13 +115,17 @@ export class ChargesService {
   /**
    * Captures an uncaptured charge, all of it or `amount` of it; as in Stripe, the part not
    * captured is refunded. The row is locked (see `retrieveForUpdate`), so a concurrent second
-   * capture waits for the first to commit and then reads the captured row; its conditional
-   * UPDATE finds no uncaptured row to change, and it is refused as a later capture is.
+   * capture waits for the first to commit and then reads the captured row, and is refused as a
+   * later capture is. A captured charge is refused before `amount` is looked at, so a second
+   * capture answers `charge_already_captured` whatever amount it asks for.
    */
   async capture(account: string, id: string, dto: CaptureChargeDto): Promise<Charge> {
     const charge = await this.retrieveForUpdate(account, id);
     if (charge.status === 'failed') {
       throw new InvalidStateError(`Charge ${id} has failed and cannot be captured.`, { code: 'charge_not_capturable' });
+    }
+    if (charge.captured) {
+      throw new InvalidStateError(`Charge ${id} has already been captured.`, { code: 'charge_already_captured' });
     }
     const amount = dto.amount ?? charge.amount;
     if (amount > charge.amount) {
@@ -130,14 +134,9 @@ export class ChargesService {
         param: 'amount',
       });
     }
-    const result = await this.repo.update(
-      { id, account, captured: false },
-      { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount },
-    );
-    if (result.affected !== 1) {
-      throw new InvalidStateError(`Charge ${id} has already been captured.`, { code: 'charge_already_captured' });
-    }
-    return Object.assign(charge, { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount });
+    const captured = { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount };
+    await this.repo.update({ id, account }, captured);
+    return Object.assign(charge, captured);
   }
 
   list(account: string, params: ListChargesDto) {
