@@ -1,5 +1,5 @@
 import { InvalidRequestError } from './errors';
-import { parseBody } from './params';
+import { parseBody, parseForm } from './params';
 
 const JSON_TYPE = 'application/json';
 
@@ -91,5 +91,26 @@ describe('parseForm and parameter names', () => {
 
   it('skips pairs without a name, as qs does', () => {
     expect(parseBody(FORM_TYPE, 'name=Ann&&=x')).toEqual({ name: 'Ann' });
+  });
+});
+
+describe('parseForm and percent-escapes', () => {
+  it('decodes UTF-8 escapes and + in names and values, as qs does', () => {
+    expect(parseForm('name=caf%C3%A9+au+lait&metadata[%C3%A9t%C3%A9]=1&metadata[a=b]=2')).toEqual({
+      name: 'café au lait',
+      metadata: { été: '1', 'a=b': '2' },
+    });
+  });
+
+  it.each([
+    ['a broken escape after a good one', 'name=caf%C3%A9%zz', 'name'],
+    ['a Latin-1 byte, which is not UTF-8', 'name=caf%E9', 'name'],
+    ['a lone % at the end', 'description=100%', 'description'],
+    ['a broken escape in a metadata value', 'metadata[order]=%', 'metadata[order]'],
+    ['a broken escape in a name', 'metadata[caf%C3%A9%]=1', undefined],
+  ])('refuses %s rather than keep the text undecoded', (_name, text, param) => {
+    const refusal = refusalOf(() => parseForm(text)).error;
+    expect(refusal.param).toBe(param);
+    expect(refusal.message).toMatch(/percent-escape/);
   });
 });

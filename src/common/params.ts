@@ -159,17 +159,36 @@ function toParams(value: unknown): Params {
   return params;
 }
 
-function safeDecode(text: string): string {
+/**
+ * Decodes one side of a form pair as qs will, and refuses it where qs would not decode it: qs keeps
+ * a part whose percent-escapes are broken (`100%`, `%zz`) or are not UTF-8 (`caf%E9`, a Latin-1
+ * byte) undecoded and whole, so `name=caf%C3%A9%zz` would be stored as the 16 characters sent.
+ * `param` names the parameter whose value this is; a broken name is named by nothing.
+ */
+function decodePart(part: string, param?: string): string {
+  const text = part.replace(/\+/g, ' ');
+  if (!text.includes('%')) return text;
   try {
-    return decodeURIComponent(text.replace(/\+/g, ' '));
+    return decodeURIComponent(text);
   } catch {
-    return text;
+    const what = param === undefined ? 'A parameter name' : `The value of ${param}`;
+    throw new InvalidRequestError(`${what} holds a percent-escape that is broken or not UTF-8: % must be followed by two hex digits, and the bytes must encode UTF-8 text.`, { param });
   }
 }
 
-/** The decoded parameter names of a form body or query string, bracket notation and all. */
+/**
+ * The decoded parameter names of a form body or query string, bracket notation and all, after
+ * checking that each name and value decodes (see `decodePart`). A pair is split where qs splits
+ * it: at `]=` when there is one, so that a bracketed name may hold `=`, else at the first `=`.
+ */
 function formNames(text: string): string[] {
-  return text.split('&').map((pair) => safeDecode(pair.split('=')[0]));
+  return text.split('&').map((pair) => {
+    const bracketEquals = pair.indexOf(']=');
+    const at = bracketEquals === -1 ? pair.indexOf('=') : bracketEquals + 1;
+    const name = decodePart(at === -1 ? pair : pair.slice(0, at));
+    if (at !== -1) decodePart(pair.slice(at + 1), name);
+    return name;
+  });
 }
 
 /** A name in bracket notation: a name, then any number of `[…]` segments holding no bracket. */

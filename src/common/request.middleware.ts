@@ -1,4 +1,5 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
+import { isUtf8 } from 'node:buffer';
 import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { apiKeyFrom } from './auth.guard';
@@ -38,8 +39,25 @@ function missingHostError(req: Request): InvalidRequestError | undefined {
   return new InvalidRequestError('An HTTP/1.1 request must have a Host header.');
 }
 
-/** Reads any body as text, up to the size limit; `parseBody` decides what the text means. */
-const readBodyText = text({ type: () => true, limit: MAX_BODY_BYTES, defaultCharset: 'utf-8' });
+/** A charset name that means UTF-8, as body-parser passes it (lower case). */
+const UTF8_CHARSET = /^utf-?8$/;
+/** Requests whose body's bytes are not the UTF-8 that their charset says they are. */
+const notUtf8 = new WeakSet<object>();
+
+/**
+ * Reads any body as text, up to the size limit; `parseBody` decides what the text means. Bytes
+ * that are not UTF-8 would be decoded to U+FFFD and stored as that, unlike what was sent, so
+ * `verify`, which sees the raw bytes first, marks such a request for the middleware to refuse. It
+ * marks rather than throws because body-parser answers a throw from `verify` with a 403.
+ */
+const readBodyText = text({
+  type: () => true,
+  limit: MAX_BODY_BYTES,
+  defaultCharset: 'utf-8',
+  verify: (req, _res, bytes, charset) => {
+    if (UTF8_CHARSET.test(charset) && !isUtf8(bytes)) notUtf8.add(req);
+  },
+});
 
 /**
  * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
@@ -84,6 +102,7 @@ export class RequestMiddleware implements NestMiddleware {
     if (keyError) return next(keyError);
     readBodyText(req, res, (error?: unknown) => {
       if (error) return next(error);
+      if (notUtf8.has(req)) return next(new InvalidRequestError('The request body is not valid UTF-8: send text encoded as UTF-8, or name its charset.'));
       try {
         req.body = parseBody(req.headers['content-type'], typeof req.body === 'string' ? req.body : '');
         next();
