@@ -60,6 +60,18 @@ describe('arming faults (POST/GET/DELETE /_sandbox/faults)', () => {
     await t.http().delete(`/_sandbox/faults/${fault.id}`).auth(KEY, '').expect(404);
   });
 
+  it('answers 404 to disarming a fault that has fired all its times, as the list no longer shows it', async () => {
+    const spent = await arm({ fault: 'rate_limit', path: '/v1/customers', times: 2 });
+    const unfired = await arm({ fault: 'rate_limit', path: '/v1/charges' });
+    await post(t, '/v1/customers', { name: 'first' }).expect(429);
+    await post(t, '/v1/customers', { name: 'second' }).expect(429);
+    expect((await listFaults()).data.map((f: { id: string }) => f.id)).toEqual([unfired.id]);
+
+    const res = await t.http().delete(`/_sandbox/faults/${spent.id}`).auth(KEY, '').expect(404);
+    expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
+    await t.http().delete(`/_sandbox/faults/${unfired.id}`).auth(KEY, '').expect(200);
+  });
+
   it.each([
     ['no fault', {}, 'fault'],
     ['an unknown fault', { fault: 'explode' }, 'fault'],

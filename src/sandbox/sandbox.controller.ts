@@ -69,8 +69,8 @@ export class SandboxController {
   @ApiObjectId('fault', 'flt')
   @ApiOkResponse({ description: '`{id, object: "sandbox.fault", deleted: true}`.' })
   async disarm(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
-    const fault = await this.sandbox.disarm(account, id);
-    return { id: fault.id, object: 'sandbox.fault', deleted: true };
+    await this.sandbox.disarm(account, id);
+    return { id, object: 'sandbox.fault', deleted: true };
   }
 
   @Get('requests')

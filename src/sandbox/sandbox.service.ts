@@ -44,11 +44,17 @@ export class SandboxService {
     return this.faults.createQueryBuilder('f').where('f.account = :account AND f.remaining > 0', { account }).orderBy('f.seq').getMany();
   }
 
-  async disarm(account: string, id: string): Promise<SandboxFault> {
-    const fault = isIdOf('flt', id) ? await this.faults.findOneBy({ id, account }) : null;
-    if (!fault) throw new ResourceMissingError('fault', id, 'id');
-    await this.faults.delete({ id, account });
-    return fault;
+  /**
+   * Disarms a fault that has yet to fire. A spent fault (fired all its `times`) is answered 404,
+   * like one never armed: the list no longer shows it. One DELETE both checks and deletes, so a
+   * fault firing at this moment cannot slip between the two: `fire` holds the row until its
+   * decrement commits, and the DELETE, waiting for it, re-checks `remaining` on the new row.
+   */
+  async disarm(account: string, id: string): Promise<void> {
+    const deleted = isIdOf('flt', id)
+      ? (await this.faults.createQueryBuilder().delete().where('id = :id AND account = :account AND remaining > 0', { id, account }).execute()).affected
+      : 0;
+    if (!deleted) throw new ResourceMissingError('fault', id, 'id');
   }
 
   /**
