@@ -63,6 +63,28 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(count).toBe(0);
   });
 
+  it('answers an Expect header other than 100-continue with a 417 in the error envelope, and writes nothing', async () => {
+    const body = 'name=Expecting';
+    const answer = parse(
+      await rawRequest(port, `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nExpect: 200-ok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+    );
+    expect(answer.status).toBe(417);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('200-ok') });
+    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'Expecting'`);
+    expect(count).toBe(0);
+  });
+
+  it('serves a request with Expect: 100-continue', async () => {
+    const body = 'name=Continuing';
+    const answer = await rawRequest(
+      port,
+      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${KEY}\r\nExpect: 100-continue\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    expect(answer).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(answer).toContain('"name":"Continuing"');
+  });
+
   it('serves an HTTP/1.0 request without a Host header, which HTTP/1.0 allows', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.0\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

@@ -1,4 +1,4 @@
-import type { Server } from 'node:http';
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { InvalidRequestError } from './errors';
@@ -16,11 +16,28 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
   431: 'The request headers are too large.',
 };
 
+/** The error envelope with a `Request-Id`, for an answer written before the app sees the request. */
+function envelopeAnswer(status: number, message: string): { headers: Record<string, string | number>; body: string } {
+  const body = JSON.stringify(new InvalidRequestError(message, {}, status).toEnvelope());
+  return {
+    headers: {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+      'Request-Id': newId('req'),
+      Connection: 'close',
+    },
+    body,
+  };
+}
+
 /**
- * Node answers a request it cannot parse (a control character in a header, headers over 16 KB)
- * itself, before the app sees it, with an empty body. This answers it with the error envelope and
- * a `Request-Id`, as every other answer has (CONTRACT §2). The connection is closed after the
- * answer: what follows the broken request on it cannot be trusted to start a new one.
+ * Node answers some requests itself, before the app sees them, with an empty body. This answers
+ * them with the error envelope and a `Request-Id`, as every other answer has (CONTRACT §2), and
+ * closes the connection after the answer:
+ *
+ * - a request it cannot parse (a control character in a header, headers over 16 KB): what follows
+ *   the broken request on the connection cannot be trusted to start a new one;
+ * - an `Expect` header other than `100-continue`, which HTTP says to answer 417.
  */
 export function answerClientErrors(server: Server): void {
   // Node also answers an HTTP/1.1 request without a Host header itself, with an empty 400 (RFC
@@ -30,6 +47,7 @@ export function answerClientErrors(server: Server): void {
   // the option as a property of the server and reads it on every request, so setting it here,
   // before the server listens, has the same effect. client-error.e2e-spec.ts proves it does.
   Object.assign(server, { requireHostHeader: false });
+
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A socket already gone, or reset by the client, has no one to answer.
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -37,14 +55,14 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const status = STATUS_BY_CODE[error.code ?? ''] ?? 400;
-    const body = JSON.stringify(new InvalidRequestError(MESSAGE_BY_STATUS[status], {}, status).toEnvelope());
-    socket.end(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n` +
-        'Content-Type: application/json; charset=utf-8\r\n' +
-        `Content-Length: ${Buffer.byteLength(body)}\r\n` +
-        `Request-Id: ${newId('req')}\r\n` +
-        'Connection: close\r\n\r\n' +
-        body,
-    );
+    const { headers, body } = envelopeAnswer(status, MESSAGE_BY_STATUS[status]);
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+  });
+
+  // With a listener here, Node no longer answers 417 itself.
+  server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    const { headers, body } = envelopeAnswer(417, `Unsupported Expect header ${JSON.stringify(req.headers.expect)}: only 100-continue is supported.`);
+    res.writeHead(417, headers).end(body);
   });
 }
