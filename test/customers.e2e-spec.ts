@@ -131,5 +131,16 @@ describe('customers', () => {
       // An empty filter is one not sent, as an empty parameter is everywhere else.
       expect((await get(t, '/v1/customers', { email: '' }).expect(200)).body.data).toEqual(all.body.data);
     });
+
+    it('takes limit, starting_after and ending_before sent empty as not sent', async () => {
+      for (let i = 0; i < 12; i++) await post(t, '/v1/customers', { name: `c${i}` });
+      const all = (await get(t, '/v1/customers').expect(200)).body;
+      for (const params of [{ limit: '' }, { starting_after: '' }, { ending_before: '' }, { limit: '', starting_after: '', ending_before: '' }]) {
+        expect((await get(t, '/v1/customers', params).expect(200)).body).toEqual(all);
+      }
+      // An empty cursor does not count as one of the two that may not be sent together.
+      const after = all.data[2].id;
+      expect((await get(t, '/v1/customers', { starting_after: after, ending_before: '' }).expect(200)).body.data[0].id).toBe(all.data[3].id);
+    });
   });
 });

@@ -3,31 +3,37 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { Repository } from 'typeorm';
 import type { AccountObject } from './account-object.entity';
 import { InvalidRequestError } from './errors';
-import { ToInteger } from './validation';
+import { EmptyToNull, ToInteger } from './validation';
 
 /** Page size when the client does not ask for one, and the largest it may ask for (Stripe's). */
 export const DEFAULT_LIST_LIMIT = 10;
 export const MAX_LIST_LIMIT = 100;
 
-/** The parameters every list endpoint takes; list DTOs extend this with their filters. */
+/**
+ * The parameters every list endpoint takes; list DTOs extend this with their filters. Each one sent
+ * empty (`limit=`, `starting_after=`) is as if not sent, as an empty filter is.
+ */
 export class ListParamsDto {
   @ApiPropertyOptional({ type: 'integer', minimum: 1, maximum: MAX_LIST_LIMIT, default: DEFAULT_LIST_LIMIT, description: 'Page size.' })
   @IsOptional()
+  @EmptyToNull()
   @ToInteger()
   @IsInt({ message: 'Invalid integer: limit must be a whole number from 1 to 100.' })
   @Min(1, { message: 'Invalid limit: must be at least 1.' })
   @Max(MAX_LIST_LIMIT, { message: `Invalid limit: must be at most ${MAX_LIST_LIMIT}.` })
-  limit?: number;
+  limit?: number | null;
 
   @ApiPropertyOptional({ description: 'A cursor: the id after which (towards older objects) the page starts.' })
   @IsOptional()
+  @EmptyToNull()
   @IsString()
-  starting_after?: string;
+  starting_after?: string | null;
 
   @ApiPropertyOptional({ description: 'A cursor: the id before which (towards newer objects) the page ends.' })
   @IsOptional()
+  @EmptyToNull()
   @IsString()
-  ending_before?: string;
+  ending_before?: string | null;
 }
 
 export interface ListEnvelope<T> {
@@ -49,12 +55,12 @@ export async function listPage<T extends AccountObject>(
   params: ListParamsDto,
   kind: string,
 ): Promise<{ rows: T[]; hasMore: boolean }> {
-  if (params.starting_after !== undefined && params.ending_before !== undefined) {
+  if (params.starting_after != null && params.ending_before != null) {
     throw new InvalidRequestError('You may only specify one of starting_after and ending_before.', { param: 'ending_before' });
   }
   const limit = params.limit ?? DEFAULT_LIST_LIMIT;
   const query = repo.createQueryBuilder('o').where(filter);
-  const cursorParam = params.starting_after !== undefined ? 'starting_after' : params.ending_before !== undefined ? 'ending_before' : undefined;
+  const cursorParam = params.starting_after != null ? 'starting_after' : params.ending_before != null ? 'ending_before' : undefined;
   const backwards = cursorParam === 'ending_before';
   if (cursorParam) {
     const cursorId = params[cursorParam]!;
