@@ -29,8 +29,11 @@ interface Row {
   name: string;
   method: 'get' | 'post' | 'delete';
   path: string;
-  /** The Authorization header; `null` sends none. Defaults to the test key as a bearer token. */
-  auth?: string | null;
+  /**
+   * The Authorization header, or a list of them sent as separate headers; `null` sends none.
+   * Defaults to the test key as a bearer token.
+   */
+  auth?: string | string[] | null;
   /** Defaults to form encoding when there is a body. */
   contentType?: string;
   /**
@@ -189,6 +192,8 @@ const ROWS: Row[] = [
   { name: 'a publishable key (Bearer pk_test_abc)', method: 'post', path: '/v1/customers', auth: 'Bearer pk_test_abc', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'Basic with garbage', method: 'post', path: '/v1/customers', auth: 'Basic !!!not*base64%%%', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'an empty Bearer', method: 'post', path: '/v1/customers', auth: 'Bearer ', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'two Authorization headers, each with a key', method: 'post', path: '/v1/customers', auth: [BEARER, 'Bearer sk_test_someone_else'], body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'two Authorization headers on a GET', method: 'get', path: `/v1/customers/${CUSTOMER}`, auth: [BEARER, BEARER], status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'a Bearer key followed by more', method: 'post', path: '/v1/customers', auth: `${BEARER} extra`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and broken JSON: the key is answered first', method: 'post', path: '/v1/customers', auth: null, contentType: JSON_TYPE, body: '{"name":', status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and an unsupported Content-Type: the key is answered first', method: 'post', path: '/v1/charges', auth: null, contentType: 'text/plain', body: 'amount=1', status: 401, type: 'invalid_request_error', param: undefined },
@@ -242,7 +247,8 @@ describe('bad input (CONTRACT §7)', () => {
   function send(row: Row) {
     let req = t.http()[row.method](fill(row.path));
     const auth = row.auth === undefined ? BEARER : row.auth;
-    if (auth !== null) req = req.set('Authorization', auth);
+    // Node's http client sends a header whose value is a list as one header line per element.
+    if (auth !== null) req = req.set('Authorization', auth as string);
     if (Buffer.isBuffer(row.body)) {
       // superagent would serialize a Buffer as it does an object, for a form or JSON type.
       req = req.set('Content-Type', row.contentType ?? FORM_TYPE).serialize((bytes) => bytes).send(row.body);

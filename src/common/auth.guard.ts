@@ -1,6 +1,7 @@
 import { CanActivate, createParamDecorator, ExecutionContext, Injectable } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuthenticationError } from './errors';
+import { timesSent } from './headers';
 import { accountIdForKey } from './ids';
 import { getContext } from './request-context';
 
@@ -12,8 +13,17 @@ function redact(key: string): string {
   return key.length > 16 ? `${key.slice(0, 8)}***${key.slice(-4)}` : `${key.slice(0, 8)}***`;
 }
 
-/** Reads the key from `Authorization: Bearer <key>` or HTTP Basic with the key as user name. */
-export function apiKeyFrom(header: string | undefined): string {
+/**
+ * Reads the key from `Authorization: Bearer <key>` or HTTP Basic with the key as user name. The
+ * header must be sent once: Node keeps only the first of several, so a request sending two keys
+ * would act for whichever came first.
+ */
+export function apiKeyFrom(req: Pick<Request, 'headers' | 'rawHeaders'>): string {
+  const sent = timesSent(req, 'authorization');
+  if (sent > 1) {
+    throw new AuthenticationError(`Invalid Authorization: send one Authorization header, not ${sent}.`);
+  }
+  const header = req.headers.authorization;
   if (!header) {
     throw new AuthenticationError(
       'You did not provide an API key. Provide it in the Authorization header, e.g. "Authorization: Bearer sk_test_…".',
@@ -43,7 +53,7 @@ export function apiKeyFrom(header: string | undefined): string {
 export class AuthGuard implements CanActivate {
   canActivate(context: ExecutionContext): boolean {
     const req = context.switchToHttp().getRequest<Request>();
-    getContext(req).account = accountIdForKey(apiKeyFrom(req.headers.authorization));
+    getContext(req).account = accountIdForKey(apiKeyFrom(req));
     return true;
   }
 }

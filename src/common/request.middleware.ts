@@ -22,7 +22,7 @@ function missingKeyError(req: Request): unknown {
   const path = req.originalUrl.split('?')[0];
   if (!AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix))) return undefined;
   try {
-    apiKeyFrom(req.headers.authorization);
+    apiKeyFrom(req);
     return undefined;
   } catch (authError) {
     return authError;

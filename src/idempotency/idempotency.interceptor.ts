@@ -7,6 +7,7 @@ import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
 import type { AppConfig } from '../common/config';
 import { ApiError, ReplayedError } from '../common/errors';
+import { timesSent } from '../common/headers';
 import type { Params } from '../common/params';
 import { getContext } from '../common/request-context';
 import { routeSuccessStatus } from '../common/route-status';
@@ -62,11 +63,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const header = req.headers['idempotency-key'];
     if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(next)));
 
-    // Node joins a header sent twice into one value (`a, b`), which would make two keys one key;
-    // the raw header list still shows each. The key is echoed by the request middleware, on every
-    // POST answer, refusals included.
-    const sent = req.rawHeaders.filter((name, i) => i % 2 === 0 && name.toLowerCase() === 'idempotency-key').length;
-    if (sent > 1) throw repeatedKeyError();
+    // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
+    // The key is echoed by the request middleware, on every POST answer, refusals included.
+    if (timesSent(req, 'idempotency-key') > 1) throw repeatedKeyError();
     const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
     const context = getContext(req);
     const account = context.account!;

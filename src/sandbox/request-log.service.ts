@@ -73,7 +73,7 @@ export class RequestLogService implements RequestRecorder {
     let account = context.account;
     if (!account) {
       try {
-        account = accountIdForKey(apiKeyFrom(req.headers.authorization));
+        account = accountIdForKey(apiKeyFrom(req));
       } catch {
         return;
       }
