@@ -4,8 +4,12 @@ import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 
 import { ToInteger } from '../../common/validation';
 import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
 
-/** A path a fault can match: `/v1/…` exactly or as a prefix, or a prefix of `/v1/` itself. */
-const FAULT_PATH = /^(\/v1\/[^*\s]*\*?|\/(v1?)?\*)$/;
+/**
+ * A path a fault can match: `/v1/…` exactly or as a prefix, or a prefix of `/v1/` itself. It holds
+ * nothing a request's path never holds: no `?` or `#` (the query and fragment are not part of the
+ * path a fault is matched against) and no `.` or `..` segment (clients resolve those before sending).
+ */
+const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|\*?$))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
 
 /** Most times one armed fault may fire. */
 export const MAX_FAULT_TIMES = 1_000;
@@ -25,7 +29,8 @@ export class ArmFaultDto {
   /**
    * An exact path (`/v1/charges`), or a prefix ending in `*` (`/v1/charges*`). Faults act on `/v1`
    * requests only, so a path that can match none (`/health`, `/_sandbox/faults`) is refused rather
-   * than armed to never fire: it is `/v1/…`, or a prefix of `/v1/` itself (`/*`, `/v*`, `/v1*`).
+   * than armed to never fire: it is `/v1/…`, or a prefix of `/v1/` itself (`/*`, `/v*`, `/v1*`),
+   * with no query, fragment or dot segment (see FAULT_PATH).
    */
   @ApiPropertyOptional({
     maxLength: 512,
