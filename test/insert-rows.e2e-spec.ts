@@ -1,4 +1,5 @@
 import { Charge } from '../src/charges/charge.entity';
+import { errorCode, UNIQUE_VIOLATION, violatedConstraint } from '../src/database/database-errors';
 import { insertRows } from '../src/database/insert-rows';
 import { IdempotencyKey } from '../src/idempotency/idempotency-key.entity';
 import { bootApp, TestApp, truncateAll } from './helpers';
@@ -58,6 +59,20 @@ describe('insertRows', () => {
     expect(rows.map((r: { key: string }) => r.key)).toEqual(['a', 'b', 'c']);
     expect(new Set(rows.map((r: { id: string }) => r.id)).size).toBe(3);
     for (const row of rows) expect(row.created_at).toBeInstanceOf(Date);
+  });
+
+  it('reports a duplicate idempotency key as a unique violation of its named constraint', async () => {
+    // The idempotency interceptor answers key_in_use on exactly this code and constraint name.
+    const repo = t.dataSource.getRepository(IdempotencyKey);
+    const record: Partial<IdempotencyKey> = {
+      account: 'acct_insert_rows', key: 'dup', fingerprint: 'f', method: 'POST', path: '/v1/charges', statusCode: 200, responseBody: '{}', requestId: 'req_dup',
+    };
+    await insertRows(repo, [record]);
+    const error = await insertRows(repo, [record]).then(() => undefined, (e: unknown) => e);
+    expect({ code: errorCode(error), constraint: violatedConstraint(error) }).toEqual({
+      code: UNIQUE_VIOLATION,
+      constraint: 'idempotency_keys_account_key_unique',
+    });
   });
 
   it('refuses a row that lacks a column, and writes none of the rows', async () => {

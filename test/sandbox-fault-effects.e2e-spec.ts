@@ -153,6 +153,18 @@ describe('what each fault leaves behind (CONTRACT §6)', () => {
 });
 
 describe('the Sandbox-Fault header', () => {
+  it('answers error_after_commit on a replay as a plain 500, without the replay headers', async () => {
+    const first = await keyed('/v1/charges', 'k-replayed-error', CHARGE).expect(200);
+    const res = await keyed('/v1/charges', 'k-replayed-error', CHARGE).set('Sandbox-Fault', 'error_after_commit').expect(500);
+    expect(res.body.error).toMatchObject({ type: 'api_error' });
+    expect(res.headers['idempotent-replayed']).toBeUndefined();
+    expect(res.headers['original-request']).toBeUndefined();
+    // The fault replaced only that answer: the key still replays the charge.
+    const retry = await keyed('/v1/charges', 'k-replayed-error', CHARGE).expect(200);
+    expect(retry.headers['original-request']).toBe(first.headers['request-id']);
+    expect(retry.body.id).toBe(first.body.id);
+  });
+
   it('applies error_after_commit to that one request', async () => {
     const res = await keyed('/v1/charges', 'k-header-error', CHARGE).set('Sandbox-Fault', 'error_after_commit').expect(500);
     expect(res.body.error).toMatchObject({ type: 'api_error' });

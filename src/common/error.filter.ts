@@ -6,7 +6,9 @@ import {
   InternalApiError,
   InvalidRequestError,
   LockTimeoutError,
+  ReplayedError,
 } from './errors';
+import { errorCode, LOCK_NOT_AVAILABLE } from '../database/database-errors';
 import { RequestRecorder } from './request-recorder';
 
 /**
@@ -16,18 +18,6 @@ import { RequestRecorder } from './request-recorder';
  */
 const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
 const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
-
-/** PostgreSQL's SQLSTATE when a statement waited for a lock longer than `lock_timeout`. */
-const LOCK_NOT_AVAILABLE = '55P03';
-
-/** The SQLSTATE of a driver or TypeORM error (or a Node socket error's code), else ''. */
-function errorCode(error: unknown): string {
-  // Duck-typed rather than `instanceof Error`: socket errors are made by Node's core, which can
-  // belong to another realm than the code checking them (as under jest's sandbox).
-  if (typeof error !== 'object' || error === null) return '';
-  const { code, driverError } = error as { code?: unknown; driverError?: { code?: unknown } };
-  return String(code ?? driverError?.code ?? '');
-}
 
 export function isDatabaseDown(error: unknown): boolean {
   const sqlState = errorCode(error);
@@ -94,6 +84,12 @@ export class ErrorFilter implements ExceptionFilter {
       return;
     }
     await this.requestLog.record(req, res, error.status, error);
+    // A replay sets these headers before its answer is sent; if an error replaces that answer (a
+    // sandbox fault such as error_after_commit on a replayed request), the error is not a replay.
+    if (!(error instanceof ReplayedError)) {
+      res.removeHeader('Idempotent-Replayed');
+      res.removeHeader('Original-Request');
+    }
     res.status(error.status).set(error.headers).json(error.toEnvelope());
   }
 }

@@ -77,8 +77,9 @@ class FakeDatabase {
   }
 }
 
-export const uniqueViolation = () =>
-  new QueryFailedError('INSERT INTO "idempotency_keys" …', [], Object.assign(new Error('duplicate key value'), { code: '23505' }));
+/** A unique violation as TypeORM reports pg's, by default of the idempotency keys' own constraint. */
+export const uniqueViolation = (constraint = 'idempotency_keys_account_key_unique') =>
+  new QueryFailedError('INSERT INTO …', [], Object.assign(new Error('duplicate key value'), { code: '23505', constraint }));
 
 /** The fakes of the test running now, set afresh before each test by `useFakeCollaborators`. */
 export let db: FakeDatabase;

@@ -163,4 +163,12 @@ describe('IdempotencyInterceptor', () => {
     expect(db.log.at(-1)).toBe('rollback@1');
     expect(db.committed.size).toBe(0);
   });
+
+  it('passes on a unique violation of another constraint, which a retry would not cure, and rolls back', async () => {
+    const violation = uniqueViolation('customers_pkey');
+    const error = await rejection(send(failing(violation), { key: 'k1' }).answer);
+    expect(error).toBe(violation);
+    expect(db.log.at(-1)).toBe('rollback@1');
+    expect(db.committed.size).toBe(0);
+  });
 });

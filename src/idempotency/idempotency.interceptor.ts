@@ -11,12 +11,13 @@ import { timesSent } from '../common/headers';
 import type { Params } from '../common/params';
 import { getContext } from '../common/request-context';
 import { routeSuccessStatus } from '../common/route-status';
+import { errorCode, UNIQUE_VIOLATION, violatedConstraint } from '../database/database-errors';
 import { requestFingerprint } from './fingerprint';
 import { checkIdempotencyKey, keyInUseError, keyReusedError, repeatedKeyError } from './idempotency.errors';
 import { FoundKey, IdempotencyService } from './idempotency.service';
 
-/** PostgreSQL's SQLSTATE for a unique violation. */
-const UNIQUE_VIOLATION = '23505';
+/** The unique constraint on (account, key), named in migrations/1764000000001-CreateIdempotencyKeys. */
+const KEY_UNIQUE = 'idempotency_keys_account_key_unique';
 
 /** What the endpoint produced: a body to send, or an outcome error to throw after the commit. */
 type Outcome = { body: unknown } | { error: ApiError };
@@ -102,8 +103,9 @@ export class IdempotencyInterceptor implements NestInterceptor {
       // The unique constraint on (account, key) is the backstop: should two transactions ever
       // both try to save a record for one key, PostgreSQL rejects the second insert and its
       // whole transaction — the endpoint's writes included — rolls back. That request did not
-      // happen; the client retries and gets the replay.
-      if ((error as { driverError?: { code?: string } }).driverError?.code === UNIQUE_VIOLATION) throw keyInUseError();
+      // happen; the client retries and gets the replay. Only that constraint means so: a unique
+      // violation anywhere else is an error of its own, and not one a retry would cure.
+      if (errorCode(error) === UNIQUE_VIOLATION && violatedConstraint(error) === KEY_UNIQUE) throw keyInUseError();
       throw error;
     }
     if ('fingerprint' in outcome) return this.answerFromRecord(outcome, fingerprint, res);
