@@ -136,6 +136,25 @@ describe('OpenAPI documentation', () => {
     expect(schema.properties!.currency.enum).toEqual(expect.arrayContaining(['usd', 'eur', 'jpy']));
   });
 
+  it('gives every parameter and body property a type: only metadata is an object', () => {
+    const untyped: string[] = [];
+    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+      for (const [property, value] of Object.entries(schema.properties ?? {})) {
+        const typed = value.$ref !== undefined || (value.type !== undefined && (value.type !== 'object' || property === 'metadata'));
+        if (!typed) untyped.push(`${name}.${property}`);
+      }
+    }
+    for (const [path, operations] of Object.entries(doc.paths)) {
+      for (const [method, operation] of Object.entries(operations)) {
+        for (const parameter of operation.parameters ?? []) {
+          const schema = parameter.schema ?? {};
+          if (schema.type === undefined || schema.type === 'object') untyped.push(`${method} ${path} ${parameter.name}`);
+        }
+      }
+    }
+    expect(untyped).toEqual([]);
+  });
+
   it('lists the sandbox faults as an enum', () => {
     const schema = resolve(operation('/_sandbox/faults', 'post').requestBody!.content['application/json'].schema);
     expect(schema.required).toEqual(['fault']);

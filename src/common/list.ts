@@ -23,13 +23,13 @@ export class ListParamsDto {
   @Max(MAX_LIST_LIMIT, { message: `Invalid limit: must be at most ${MAX_LIST_LIMIT}.` })
   limit?: number | null;
 
-  @ApiPropertyOptional({ description: 'A cursor: the id after which (towards older objects) the page starts.' })
+  @ApiPropertyOptional({ type: String, description: 'A cursor: the id after which (towards older objects) the page starts.' })
   @IsOptional()
   @EmptyToNull()
   @IsString()
   starting_after?: string | null;
 
-  @ApiPropertyOptional({ description: 'A cursor: the id before which (towards newer objects) the page ends.' })
+  @ApiPropertyOptional({ type: String, description: 'A cursor: the id before which (towards newer objects) the page ends.' })
   @IsOptional()
   @EmptyToNull()
   @IsString()

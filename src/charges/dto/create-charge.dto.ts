@@ -37,7 +37,7 @@ export class CreateChargeDto {
   @IsIn(CURRENCIES, { message: `Invalid currency: must be a lower-case ISO code, one of ${CURRENCIES.join(', ')}.` })
   currency!: string;
 
-  @ApiPropertyOptional({ maxLength: 64, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
   @IsOptional()
   @EmptyToNull()
   @IsString()
@@ -45,6 +45,8 @@ export class CreateChargeDto {
   customer?: string | null;
 
   @ApiPropertyOptional({
+    type: String,
+    nullable: true,
     maxLength: 64,
     example: 'tok_visa',
     description:

@@ -7,7 +7,7 @@ import { EmptyToNull, Expandable } from '../../common/validation';
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
   /** `customer=` (empty) is no filter, as an empty parameter is one not sent everywhere else. */
-  @ApiPropertyOptional({ maxLength: 64, description: 'Only the charges of this customer (`cus_…`).' })
+  @ApiPropertyOptional({ type: String, maxLength: 64, description: 'Only the charges of this customer (`cus_…`).' })
   @EmptyToNull()
   @IsOptional()
   @IsString()

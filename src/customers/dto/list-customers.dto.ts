@@ -6,7 +6,7 @@ import { EmptyToNull } from '../../common/validation';
 /** The parameters of `GET /v1/customers`: paging, and an exact `email` filter. */
 export class ListCustomersDto extends ListParamsDto {
   /** `email=` (empty) is no filter, as an empty parameter is one not sent everywhere else. */
-  @ApiPropertyOptional({ maxLength: 512, description: 'Only customers with exactly this email.' })
+  @ApiPropertyOptional({ type: String, maxLength: 512, description: 'Only customers with exactly this email.' })
   @EmptyToNull()
   @IsOptional()
   @IsString()
