@@ -10,10 +10,11 @@ import { PreparingClient } from './preparing-client';
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
 export const POOL_SIZE = 16;
 /**
- * Connections kept beyond POOL_SIZE for keyed requests held open by the sandbox fault `hold`, which
- * keeps its transaction, where its key's lock lives, and so its connection, for up to a minute. At
- * most this many requests are held at once (the fault interceptor answers any more with a 429), so
- * however many one account holds, POOL_SIZE connections are left for everyone else.
+ * Connections the pool has beyond POOL_SIZE, for keyed requests held open by the sandbox fault
+ * `hold`, which keeps its transaction, where its key's lock lives, and so its connection, for up
+ * to a minute. At most this many requests are held at once in a process, whichever accounts armed
+ * them (the fault interceptor answers any more with a 429), so POOL_SIZE connections always
+ * remain for other requests. The pool does not reserve them: any request may use any connection.
  */
 export const HOLD_CONNECTIONS = 8;
 /**

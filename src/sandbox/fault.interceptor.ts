@@ -69,11 +69,12 @@ export class FaultInterceptor implements NestInterceptor {
           break;
         }
         // The key's lock lives in the transaction, so a held keyed request keeps a database
-        // connection. The pool has HOLD_CONNECTIONS beyond what the rest of the traffic uses, and
-        // no more requests than that are held at once, so holds, whoever arms them, never take a
-        // connection another request is waiting for. A count in process memory is right here,
-        // unlike the key's lock, because what it guards is this process's own pool; and Node runs
-        // this code on one thread, so no two requests can both pass the check for the last slot.
+        // connection. The pool has HOLD_CONNECTIONS more connections than POOL_SIZE, and no more
+        // requests than that are held at once, so however many holds are in flight, POOL_SIZE
+        // connections remain for every other request. The cap is this process's, shared by every
+        // account on it. A count in process memory is right here, unlike the key's lock, because
+        // what it guards is this process's own pool; and Node runs this code on one thread, so no
+        // two requests can both pass the check for the last slot.
         if (this.held >= HOLD_CONNECTIONS) {
           throw new RateLimitError(`Too many requests are held at once (at most ${HOLD_CONNECTIONS}, by sandbox fault hold); retry when one has finished.`);
         }
