@@ -132,6 +132,12 @@ describe('idempotency keys (CONTRACT §5)', () => {
     ['malformed JSON', (k: string) => t.http().post('/v1/charges').auth(KEY, '').set('Idempotency-Key', k).type('json').send('{"amount":'), 400],
     ['a parameter refused by validation', (k: string) => keyed(t, '/v1/charges', k, { ...CHARGE, amount: 10 }), 400],
     ['an unknown parameter', (k: string) => keyed(t, '/v1/charges', k, { ...CHARGE, foo: 'bar' }), 400],
+    ['an unknown source token', (k: string) => keyed(t, '/v1/charges', k, { ...CHARGE, source: 'tok_bogus' }), 400],
+    [
+      'an unknown source token on an unknown customer (the refusal comes first)',
+      (k: string) => keyed(t, '/v1/charges', k, { ...CHARGE, source: 'tok_bogus', customer: 'cus_doesnotexist' }),
+      400,
+    ],
   ])('does not save %s, so the corrected retry executes', async (_name, send, status) => {
     const refused = await send('k-refused');
     expect(refused.status).toBe(status);

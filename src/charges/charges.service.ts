@@ -28,9 +28,11 @@ export class ChargesService {
   }
 
   /**
-   * Creates a charge. A declined card is an outcome, not a refusal: the failed charge is stored
-   * first, and the 402 that follows names it, as Stripe's does. Everything that is a refusal (bad
-   * amount, no source, unknown customer) is thrown before anything is written.
+   * Creates a charge. Refusals (an amount under the minimum, no source or customer, an unknown
+   * source token) are checked first: they are not saved under an Idempotency-Key, so a corrected
+   * retry executes. Then come the outcomes, which are saved and replayed: an unknown customer (404)
+   * and a declined card, whose failed charge is stored first and named by the 402, as Stripe's is.
+   * Nothing is written before the last refusal.
    */
   async create(account: string, dto: CreateChargeDto): Promise<{ charge: Charge; customer: Customer | null }> {
     const minimum = CURRENCY_MINIMUMS.get(dto.currency)!;
@@ -44,10 +46,6 @@ export class ChargesService {
     if (dto.source == null && dto.customer == null) {
       throw new InvalidRequestError('Must provide source or customer.', { code: 'parameter_missing', param: 'source' });
     }
-    // The customer is read, not locked: the charge only copies its id, and charges keep a deleted
-    // customer's id by design (there is no foreign key). A charge created while the customer is
-    // being deleted ends up just like one created a moment before the delete.
-    const customer = dto.customer != null ? await this.customers.retrieve(account, dto.customer, 'customer') : null;
     const sourceName = dto.source ?? DEFAULT_CUSTOMER_SOURCE;
     const source = TEST_SOURCES.get(sourceName);
     if (!source) {
@@ -56,6 +54,10 @@ export class ChargesService {
         param: 'source',
       });
     }
+    // The customer is read, not locked: the charge only copies its id, and charges keep a deleted
+    // customer's id by design (there is no foreign key). A charge created while the customer is
+    // being deleted ends up just like one created a moment before the delete.
+    const customer = dto.customer != null ? await this.customers.retrieve(account, dto.customer, 'customer') : null;
 
     const captured = dto.capture ?? true;
     const { decline } = source;
