@@ -9,12 +9,14 @@ import {
   keyed,
   listFaults,
   LogEntry,
+  port,
   requestLog,
   rowsOf,
   t,
   track,
   untilHeld,
   useSandboxApp,
+  waitFor,
 } from './sandbox-helpers';
 
 /**
@@ -85,6 +87,20 @@ describe('the request log (GET /_sandbox/requests)', () => {
       }),
     );
     expect(found).toEqual(Array(40).fill('executed'));
+  });
+
+  it('logs an error answer whose client had gone before it was ready', async () => {
+    const gone = new AbortController();
+    const request = fetch(`http://127.0.0.1:${port}/v1/customers/cus_missing`, {
+      headers: { Authorization: `Bearer ${KEY}`, 'Sandbox-Fault': `hold; delay_ms=${HOLD_MS}` },
+      signal: gone.signal,
+    });
+    // Abandoned a quarter into its hold, long after it reached the server on loopback; its 404
+    // comes when the hold ends.
+    setTimeout(() => gone.abort(), HOLD_MS / 4);
+    await expect(request).rejects.toThrow();
+    await waitFor('the abandoned request to be logged', async () => (await requestLog()).data.length > 0);
+    expect((await requestLog()).data).toEqual([expect.objectContaining({ method: 'GET', path: '/v1/customers/cus_missing', status: 404, fault: 'hold' })]);
   });
 
   it('keeps each account to its own log, and does not log /_sandbox calls', async () => {

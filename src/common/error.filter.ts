@@ -76,14 +76,19 @@ export class ErrorFilter implements ExceptionFilter {
     });
   }
 
-  /** Logs the request in the sandbox's request log first, so the line exists once the answer does. */
+  /**
+   * Logs the request in the sandbox's request log first, so the line exists once the answer does.
+   * A request whose client has gone is logged too, with the answer it would have had, as a success
+   * is; one whose answer had begun when the error came was logged by the path that began it.
+   */
   private async respond(exception: unknown, req: Request, res: Response): Promise<void> {
     const error = toApiError(exception, req, this.logger);
-    if (res.headersSent || res.destroyed) {
+    if (res.headersSent) {
       res.end();
       return;
     }
     await this.requestLog.record(req, res, error.status, error);
+    if (res.destroyed) return;
     // A replay sets these headers before its answer is sent; if an error replaces that answer (a
     // sandbox fault such as error_after_commit on a replayed request), the error is not a replay.
     if (!(error instanceof ReplayedError)) {
