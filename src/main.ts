@@ -2,6 +2,7 @@ import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, LogLevelName, validateConfig } from './common/config';
 import { Database, startEmbeddedPostgres } from './database/embedded-postgres';
+import { reachDatabase } from './database/reach-database';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -32,6 +33,8 @@ async function main(): Promise<void> {
   const database: Database = config.DATABASE_URL
     ? { url: config.DATABASE_URL, stop: async () => undefined }
     : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) => logger.log(line));
+  // Reached here first, so that a database that is not there stops the process with one line.
+  await reachDatabase(database.url);
 
   const app = await createApp(database.url, logger);
   await app.listen(config.PORT, config.HOST);

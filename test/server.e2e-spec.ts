@@ -33,6 +33,15 @@ describe('the server process', () => {
     expect(stderr).toContain(message);
   });
 
+  it('stops with a one-line message, without the password, when the database cannot be reached', async () => {
+    const port = await freePort();
+    const { code, stderr } = await runServerToExit({ DATABASE_URL: `postgres://postgres:hunter2@127.0.0.1:${port}/oncepay` });
+    expect(code).toBe(1);
+    expect(stderr.trim().split('\n')).toEqual([
+      `oncepay: could not start: could not reach the database at postgres://postgres@127.0.0.1:${port}/oncepay: connect ECONNREFUSED 127.0.0.1:${port}`,
+    ]);
+  });
+
   it('writes one JSON log line per request, with the account but never the key', async () => {
     const server = await startServer({ DATABASE_URL: testDatabaseUrl() });
     try {

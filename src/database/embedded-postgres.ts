@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
+import { reachDatabase } from './reach-database';
 
 /**
  * Credentials of the embedded server. It listens only on 127.0.0.1, so these guard nothing but
@@ -33,18 +34,8 @@ export interface Database {
   stop(): Promise<void>;
 }
 
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 2_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    return true;
-  } catch {
-    return false;
-  } finally {
-    await client.end().catch(() => undefined);
-  }
-}
+/** Whether a server answers at `url` now, in one try. */
+const answers = (url: string): Promise<boolean> => reachDatabase(url, 1).then(() => true, () => false);
 
 async function createDatabaseIfMissing(serverUrl: string, name: string): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
