@@ -28,7 +28,10 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
     bodyParser: false,
     logger: logger ?? false,
   });
-  // Express passes null, not an empty string, for a URL without a query string.
+  // Express passes null, not an empty string, for a URL without a query string. Express 5 parses
+  // lazily, in the `req.query` getter, on every read: a refusal by the parser is thrown where a
+  // handler's parameters are read, inside Nest, so it reaches the exception filter as a 400. A
+  // POST's query string is never read, and so never parsed: it is ignored, as documented.
   app.set('query parser', (query: string | null) => parseForm(query ?? ''));
   app.disable('x-powered-by');
   app.disable('etag');

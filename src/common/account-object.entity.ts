@@ -13,8 +13,9 @@ export abstract class AccountObject {
   account!: string;
 
   /**
-   * Insertion order, from an identity column. Lists sort on it rather than on `created`, which
-   * has only one-second resolution, so pages stay stable when many objects share a second.
+   * Insertion order, from an identity column. Lists sort on it rather than on `created`, which is
+   * sent to clients in seconds and which many rows can share even to the millisecond, so pages
+   * stay stable and total however many objects are created at once.
    */
   @Column({ type: 'bigint', insert: false, update: false })
   seq!: string;

@@ -160,12 +160,15 @@ export class InternalApiError extends ApiError {
   }
 }
 
+/** Seconds a client is told to wait (`Retry-After`) before retrying while the database is down. */
+export const DATABASE_DOWN_RETRY_AFTER_SECONDS = 1;
+
 /** The database does not answer; the request changed nothing and may be retried. */
 export class DatabaseUnavailableError extends ApiError {
   constructor() {
     super(503, 'api_error', 'The database is unavailable. Nothing was changed; retry in a moment.', {}, {
       'Stripe-Should-Retry': 'true',
-      'Retry-After': '1',
+      'Retry-After': String(DATABASE_DOWN_RETRY_AFTER_SECONDS),
     });
   }
 }

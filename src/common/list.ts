@@ -18,7 +18,7 @@ export class ListParamsDto {
   @IsOptional()
   @EmptyToNull()
   @ToInteger()
-  @IsInt({ message: 'Invalid integer: limit must be a whole number from 1 to 100.' })
+  @IsInt({ message: `Invalid integer: limit must be a whole number from 1 to ${MAX_LIST_LIMIT}.` })
   @Min(1, { message: 'Invalid limit: must be at least 1.' })
   @Max(MAX_LIST_LIMIT, { message: `Invalid limit: must be at most ${MAX_LIST_LIMIT}.` })
   limit?: number | null;

@@ -14,9 +14,9 @@ export type Params = { [key: string]: Param };
 /** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
 export const MAX_PARAM_DEPTH = 5;
 /**
- * Most parameters in one request; past it the request is refused, never silently cut. It is high
- * enough that an oversized `metadata` reaches validation and is refused by name; the 1 MB body
- * limit bounds the work anyway.
+ * Most `&`-separated pairs in one form body or query string; past it the request is refused,
+ * never silently cut. It only bounds the parser's own work (the 1 MB body limit usually comes
+ * first); the limit a client meets is MAX_OBJECT_KEYS, which counts the keys of each object.
  */
 export const MAX_PARAMS = 100_000;
 /** Most elements in one array parameter (`expand[]`). */

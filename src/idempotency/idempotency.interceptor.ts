@@ -67,7 +67,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
     // The key is echoed by the request middleware, on every POST answer, refusals included.
     if (timesSent(req, 'idempotency-key') > 1) throw repeatedKeyError();
-    const key = checkIdempotencyKey(Array.isArray(header) ? header.join(',') : header);
+    // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
+    const key = checkIdempotencyKey(header as string);
     const context = getContext(req);
     const account = context.account!;
     const fingerprint = requestFingerprint(req.method, req.path, req.body as Params);

@@ -37,12 +37,16 @@ export class FaultInterceptor implements NestInterceptor {
     if (!req.path.startsWith('/v1/')) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
     const answer = this.handle(req, res, next, routeSuccessStatus(this.reflector, context));
+    // A dropped request never answers: Nest waits on NEVER, which holds nothing but this pipeline.
+    // The socket is already destroyed, so nothing else refers to it, and it is collected.
     return from(answer).pipe(mergeMap((value) => (value === DROPPED ? NEVER : of(value))));
   }
 
   private async handle(req: Request, res: Response, next: CallHandler, status: number): Promise<unknown> {
     const context = getContext(req);
     const header = req.headers['sandbox-fault'];
+    // A request that names its own fault gets that one only: armed faults are left for the
+    // requests that do not, and are not counted down by this one.
     const applied: AppliedFault | undefined =
       typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
     if (applied) context.fault = applied.fault;
