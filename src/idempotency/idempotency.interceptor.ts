@@ -127,6 +127,10 @@ export class IdempotencyInterceptor implements NestInterceptor {
       return { body };
     } catch (error) {
       if (!(error instanceof ApiError && error.isOutcome)) throw error;
+      // The save runs in the same transaction, which is still usable: an outcome is decided by
+      // statements that succeeded (a read that found no customer, a row already captured, a failed
+      // charge inserted), never by one that failed, after which PostgreSQL would refuse every
+      // further statement. So a database error must never be turned into an outcome error.
       await save?.(JSON.stringify(error.toEnvelope()), error.status);
       return { error };
     }
