@@ -1,8 +1,9 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { CardError, InvalidRequestError, InvalidStateError, ResourceMissingError } from '../common/errors';
-import { isIdOf, newId } from '../common/ids';
+import { CardError, InvalidRequestError, InvalidStateError } from '../common/errors';
+import { findOwned, ObjectKind } from '../common/find-owned';
+import { newId } from '../common/ids';
 import { listPage } from '../common/list';
 import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
 import { Customer } from '../customers/customer.entity';
@@ -14,6 +15,8 @@ import { CreateChargeDto } from './dto/create-charge.dto';
 import { ListChargesDto } from './dto/list-charges.dto';
 import { UpdateChargeDto } from './dto/update-charge.dto';
 import { CURRENCY_MINIMUMS, DEFAULT_CUSTOMER_SOURCE, TEST_SOURCES } from './test-sources';
+
+const CHARGE_KIND: ObjectKind = { name: 'charge', prefix: 'ch' };
 
 @Injectable()
 export class ChargesService {
@@ -88,21 +91,16 @@ export class ChargesService {
   }
 
   /** Finds a charge of this account; any other id, including another account's, is a 404. */
-  async retrieve(account: string, id: string): Promise<Charge> {
-    const charge = isIdOf('ch', id) ? await this.repo.findOneBy({ id, account }) : null;
-    if (!charge) throw new ResourceMissingError('charge', id, 'id');
-    return charge;
+  retrieve(account: string, id: string): Promise<Charge> {
+    return findOwned(this.repo, CHARGE_KIND, account, id);
   }
 
   /**
-   * `retrieve` for a read-modify-write: the row stays locked (SELECT … FOR UPDATE) until the
-   * request's transaction ends, so concurrent updates take turns instead of overwriting each
-   * other. Why that is needed and safe is told at `CustomersService.retrieveForUpdate`.
+   * `retrieve` for a read-modify-write: the row stays locked until the request's transaction
+   * ends, so concurrent updates take turns instead of overwriting each other (see `findOwned`).
    */
-  private async retrieveForUpdate(account: string, id: string): Promise<Charge> {
-    const charge = isIdOf('ch', id) ? await this.repo.findOne({ where: { id, account }, lock: { mode: 'pessimistic_write' } }) : null;
-    if (!charge) throw new ResourceMissingError('charge', id, 'id');
-    return charge;
+  private retrieveForUpdate(account: string, id: string): Promise<Charge> {
+    return findOwned(this.repo, CHARGE_KIND, account, id, { forUpdate: true });
   }
 
   async update(account: string, id: string, dto: UpdateChargeDto): Promise<Charge> {

@@ -3,6 +3,7 @@ import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-t
 import { Injectable } from '@nestjs/common';
 import { randomBytes } from 'node:crypto';
 import { ResourceMissingError } from '../common/errors';
+import { findOwned, ObjectKind } from '../common/find-owned';
 import { isIdOf, newId } from '../common/ids';
 import { listPage } from '../common/list';
 import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
@@ -11,6 +12,8 @@ import { Customer } from './customer.entity';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import { ListCustomersDto } from './dto/list-customers.dto';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
+
+const CUSTOMER_KIND: ObjectKind = { name: 'customer', prefix: 'cus' };
 
 @Injectable()
 export class CustomersService {
@@ -41,26 +44,20 @@ export class CustomersService {
     return customer;
   }
 
-  /** Finds a customer of this account; any other id, including another account's, is a 404. */
-  async retrieve(account: string, id: string, param = 'id'): Promise<Customer> {
-    const customer = isIdOf('cus', id) ? await this.repo.findOneBy({ id, account }) : null;
-    if (!customer) throw new ResourceMissingError('customer', id, param);
-    return customer;
+  /**
+   * Finds a customer of this account; any other id, including another account's, is a 404 naming
+   * `param` (`customer` when a charge refers to it).
+   */
+  retrieve(account: string, id: string, param = 'id'): Promise<Customer> {
+    return findOwned(this.repo, CUSTOMER_KIND, account, id, { param });
   }
 
   /**
-   * `retrieve` for a read-modify-write: the row is read with SELECT … FOR UPDATE, so it stays
-   * locked until the request's transaction ends. Without the lock, two concurrent updates each
-   * read the same row, merge their change into it in memory and write it all back, and the later
-   * write silently drops the earlier one's change; with it, the second waits for the first to
-   * commit and then reads (at READ COMMITTED) the row as the first left it, or no row if it was
-   * deleted meanwhile. It cannot deadlock: a request locks this one row and no other.
-   * A lock needs a transaction; every POST runs in one (see `IdempotencyInterceptor`).
+   * `retrieve` for a read-modify-write: the row stays locked until the request's transaction
+   * ends, so concurrent updates take turns instead of overwriting each other (see `findOwned`).
    */
-  private async retrieveForUpdate(account: string, id: string): Promise<Customer> {
-    const customer = isIdOf('cus', id) ? await this.repo.findOne({ where: { id, account }, lock: { mode: 'pessimistic_write' } }) : null;
-    if (!customer) throw new ResourceMissingError('customer', id, 'id');
-    return customer;
+  private retrieveForUpdate(account: string, id: string): Promise<Customer> {
+    return findOwned(this.repo, CUSTOMER_KIND, account, id, { forUpdate: true });
   }
 
   async update(account: string, id: string, dto: UpdateCustomerDto): Promise<Customer> {
@@ -94,8 +91,8 @@ export class CustomersService {
    * that meets a finished delete finds no row and answers 404.
    */
   async remove(account: string, id: string): Promise<void> {
-    const result = isIdOf('cus', id) ? await this.repo.delete({ id, account }) : { affected: 0 };
-    if (result.affected !== 1) throw new ResourceMissingError('customer', id, 'id');
+    const result = isIdOf(CUSTOMER_KIND.prefix, id) ? await this.repo.delete({ id, account }) : { affected: 0 };
+    if (result.affected !== 1) throw new ResourceMissingError(CUSTOMER_KIND.name, id, 'id');
   }
 
   list(account: string, params: ListCustomersDto) {
