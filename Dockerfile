@@ -13,6 +13,8 @@ RUN npm run build
 FROM node:20-slim
 WORKDIR /app
 ENV NODE_ENV=production
+# Inside a container the default 127.0.0.1 would be unreachable through a published port.
+ENV HOST=0.0.0.0
 COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --omit=optional --no-audit --no-fund
 COPY --from=build /app/dist ./dist

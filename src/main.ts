@@ -6,6 +6,8 @@ import { reachDatabase } from './database/reach-database';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
+/** How often a server started by `npm start` checks that npm's shell is still its parent. */
+const PARENT_CHECK_MS = 500;
 
 const NEST_LEVELS: Record<LogLevelName, LogLevel[]> = {
   verbose: ['verbose', 'debug', 'log', 'warn', 'error', 'fatal'],
@@ -44,10 +46,10 @@ async function main(): Promise<void> {
   // server if this process started it, so that PostgreSQL shuts down cleanly rather than being
   // orphaned. A second signal, or a shutdown that hangs, exits at once.
   let stopping = false;
-  const shutdown = (signal: NodeJS.Signals) => {
+  const shutdown = (reason: string) => {
     if (stopping) process.exit(1);
     stopping = true;
-    logger.log(`${signal} received, shutting down`);
+    logger.log(`${reason}, shutting down`);
     setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
     void app
       .close()
@@ -57,8 +59,23 @@ async function main(): Promise<void> {
         process.exit(1);
       });
   };
-  process.on('SIGINT', shutdown);
-  process.on('SIGTERM', shutdown);
+  process.on('SIGINT', () => shutdown('SIGINT received'));
+  process.on('SIGTERM', () => shutdown('SIGTERM received'));
+
+  // `npm start` runs the server through a shell, `sh -c`. npm passes a SIGTERM on to that shell,
+  // but some shells (dash, Debian's sh) exit on it without passing it to the server, which would
+  // be left serving with no parent: so a server started by npm stops when its parent is gone. Only
+  // under npm: a server started with nohup or by a supervisor must outlive the shell that ran it.
+  if (process.env.npm_lifecycle_event === 'start') {
+    const parent = process.ppid;
+    const watch = setInterval(() => {
+      // Once, and not during a shutdown already begun (npm's shell may exit while it runs): a
+      // second call of shutdown means "exit at once", as a second Ctrl-C does.
+      if (process.ppid === parent || stopping) return;
+      clearInterval(watch);
+      shutdown('the process that started it (npm) has gone');
+    }, PARENT_CHECK_MS).unref();
+  }
 }
 
 main().catch((error: unknown) => {

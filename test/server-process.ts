@@ -2,8 +2,11 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
 
+const ROOT = resolve(__dirname, '..');
 /** The built server; `npm test` builds it first (`pretest`). */
-const MAIN = resolve(__dirname, '..', 'dist', 'src', 'main.js');
+const MAIN = resolve(ROOT, 'dist', 'src', 'main.js');
+/** The server as `npm start` runs it, without its `prestart` build (`npm test` has built it). */
+export const NPM_START = ['npm', 'start', '--ignore-scripts', '--silent'];
 /** How long a server may take to start, embedded PostgreSQL's first initdb included. */
 const START_TIMEOUT_MS = 60_000;
 
@@ -30,7 +33,7 @@ export interface ServerProcess {
   exited: Promise<number | NodeJS.Signals>;
 }
 
-async function isServing(url: string): Promise<boolean> {
+export async function isServing(url: string): Promise<boolean> {
   try {
     return (await fetch(`${url}/health`)).status === 200;
   } catch {
@@ -38,10 +41,20 @@ async function isServing(url: string): Promise<boolean> {
   }
 }
 
-/** Starts `node dist/src/main.js` with these settings and waits until its /health answers 200. */
-export async function startServer(env: Record<string, string | undefined>): Promise<ServerProcess> {
+/**
+ * Starts `node dist/src/main.js` (or `command`, from the project's folder) with these settings and
+ * waits until its /health answers 200. With `ownGroup` the process leads a process group of its
+ * own, so that `killGroup` can end whatever it started, even a child it left behind; without it,
+ * the server stays in the test run's group, and a Ctrl-C of the run stops it too.
+ */
+export async function startServer(
+  env: Record<string, string | undefined>,
+  { command = [process.execPath, MAIN], ownGroup = false }: { command?: string[]; ownGroup?: boolean } = {},
+): Promise<ServerProcess> {
   const port = Number(env.PORT ?? (await freePort()));
-  const proc = spawn(process.execPath, [MAIN], {
+  const proc = spawn(command[0], command.slice(1), {
+    cwd: ROOT,
+    detached: ownGroup,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', ...env, PORT: String(port) },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -69,6 +82,15 @@ export async function startServer(env: Record<string, string | undefined>): Prom
     await new Promise((r) => setTimeout(r, 100));
   }
   return server;
+}
+
+/** Sends SIGKILL to every process still in the process group of a server started with `ownGroup`. */
+export function killGroup(server: ServerProcess): void {
+  try {
+    process.kill(-server.proc.pid!, 'SIGKILL');
+  } catch {
+    // The group is empty: everything has exited already.
+  }
 }
 
 /** Runs the server to completion (for settings that must stop it at once). */

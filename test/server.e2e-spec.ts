@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './database';
-import { freePort, runServerToExit, startServer } from './server-process';
+import { freePort, isServing, killGroup, NPM_START, runServerToExit, startServer } from './server-process';
 
 const KEY = 'sk_test_server_process_4242';
 const auth = { Authorization: `Bearer ${KEY}` };
@@ -40,6 +40,20 @@ describe('the server process', () => {
     expect(stderr.trim().split('\n')).toEqual([
       `oncepay: could not start: could not reach the database at postgres://postgres@127.0.0.1:${port}/oncepay: connect ECONNREFUSED 127.0.0.1:${port}`,
     ]);
+  });
+
+  it('stops on a SIGTERM sent to `npm start`, as CI jobs and process managers send it', async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl() }, { command: NPM_START, ownGroup: true });
+    try {
+      server.proc.kill('SIGTERM');
+      await server.exited;
+      // npm has exited; the server it started must be gone too, not left serving as an orphan.
+      const deadline = Date.now() + 15_000;
+      while ((await isServing(server.url)) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+      expect(await isServing(server.url)).toBe(false);
+    } finally {
+      killGroup(server);
+    }
   });
 
   it('writes one JSON log line per request, with the account but never the key', async () => {
