@@ -143,6 +143,8 @@ export const ROWS: Row[] = [
   { name: 'a Latin-1 percent-escape in a query parameter', method: 'get', path: '/v1/customers?email=caf%E9@example.com', status: 400, type: 'invalid_request_error', param: 'email' },
   { name: 'a JSON body with bytes that are not UTF-8', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]), status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a form body with bytes that are not UTF-8, charset named', method: 'post', path: '/v1/customers', contentType: `${FORM_TYPE}; charset=utf-8`, body: Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff, 0xfe]), status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'a balance of -0', method: 'post', path: '/v1/customers', body: { balance: '-0' }, status: 400, type: 'invalid_request_error', param: 'balance' },
+  { name: 'an amount with a leading zero', method: 'post', path: '/v1/charges', body: charge({ amount: '02000' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'a NUL byte in a query parameter', method: 'get', path: '/v1/customers?email=%00', status: 400, type: 'invalid_request_error', param: 'email' },
   // Lone UTF-16 surrogates, which JSON can write (\ud800) but no text can hold.
   { name: 'a lone surrogate in an email (JSON \\ud800)', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: { email: 'a\ud800@b.com' }, status: 400, type: 'invalid_request_error', param: 'email' },
