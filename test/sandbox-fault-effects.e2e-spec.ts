@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Stripe from 'stripe';
 import { KEY } from './helpers';
 import {
@@ -153,6 +154,19 @@ describe('what each fault leaves behind (CONTRACT §6)', () => {
 });
 
 describe('the Sandbox-Fault header', () => {
+  it('applies hold to a replay too: the stored answer comes, delay_ms late', async () => {
+    const first = await keyed('/v1/charges', 'k-held-replay', CHARGE).expect(200);
+    const replay = track(keyed('/v1/charges', 'k-held-replay', CHARGE).set('Sandbox-Fault', `hold; delay_ms=${HOLD_MS}`));
+    // Half the hold has passed, however slow the machine: the server cannot have answered yet.
+    await sleep(HOLD_MS / 2);
+    expect(replay.settled).toBe(false);
+    const res = await replay.result;
+    expect(res.status).toBe(200);
+    expect(res.headers['idempotent-replayed']).toBe('true');
+    expect(res.body.id).toBe(first.body.id);
+    expect(await committed('charges')).toBe(1);
+  });
+
   it('answers error_after_commit on a replay as a plain 500, without the replay headers', async () => {
     const first = await keyed('/v1/charges', 'k-replayed-error', CHARGE).expect(200);
     const res = await keyed('/v1/charges', 'k-replayed-error', CHARGE).set('Sandbox-Fault', 'error_after_commit').expect(500);

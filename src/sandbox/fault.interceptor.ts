@@ -51,6 +51,7 @@ export class FaultInterceptor implements NestInterceptor {
       typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
     if (applied) context.fault = applied.fault;
     let holding = false;
+    let waited = false;
 
     switch (applied?.fault) {
       // Before execute: nothing has run and nothing will; the server keeps nothing, so a retry
@@ -84,7 +85,10 @@ export class FaultInterceptor implements NestInterceptor {
         }
         this.held += 1;
         holding = true;
-        context.whileKeyLocked = () => sleep(applied.delayMs);
+        context.whileKeyLocked = () => {
+          waited = true;
+          return sleep(applied.delayMs);
+        };
         break;
     }
 
@@ -107,6 +111,11 @@ export class FaultInterceptor implements NestInterceptor {
         throw new InternalApiError();
       case 'delay':
         await sleep(applied.delayMs);
+        break;
+      // A keyed request that never took its key's lock (a replay, a mismatch, a key in use) had
+      // nothing to hold; its answer is still as late as the fault says, holding nothing meanwhile.
+      case 'hold':
+        if (holding && !waited) await sleep(applied.delayMs);
         break;
     }
     if ('error' in settled) throw settled.error;
