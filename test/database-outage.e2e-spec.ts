@@ -1,4 +1,5 @@
 import { createServer, Server, Socket } from 'node:net';
+import { Client } from 'pg';
 import request from 'supertest';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../src/app.factory';
@@ -90,5 +91,43 @@ describe('when the database goes away', () => {
     await proxy.up();
     await eventually(async () => (await http().get('/health')).status === 200);
     await http().post('/v1/customers').auth(KEY, '').type('form').send('email=back%40example.com').expect(200);
+  });
+});
+
+describe('when the database is dropped under a running server', () => {
+  const name = `oncepay_dropped_${process.pid}`;
+  const admin = () => {
+    const url = new URL(testDatabaseUrl());
+    url.pathname = '/postgres';
+    return new Client({ connectionString: url.toString() });
+  };
+  let app: NestExpressApplication;
+
+  beforeAll(async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    const url = new URL(testDatabaseUrl());
+    url.pathname = `/${name}`;
+    app = await createApp(url.toString());
+    await app.init();
+  });
+  afterAll(() => app.close());
+
+  it('answers 503 api_error with Stripe-Should-Retry, not a 500', async () => {
+    await request(app.getHttpServer()).get('/v1/customers').auth(KEY, '').expect(200);
+    const client = admin();
+    await client.connect();
+    await client.query(`DROP DATABASE ${name} WITH (FORCE)`);
+    await client.end();
+    for (const call of [
+      () => request(app.getHttpServer()).get('/v1/customers').auth(KEY, ''),
+      () => request(app.getHttpServer()).post('/v1/customers').auth(KEY, '').type('form').send('name=gone'),
+    ]) {
+      const res = await call();
+      expect({ status: res.status, type: res.body.error?.type, retry: res.headers['stripe-should-retry'] }).toEqual({ status: 503, type: 'api_error', retry: 'true' });
+    }
   });
 });

@@ -122,6 +122,25 @@ describe('hold and the connection pool', () => {
   });
 });
 
+describe('a held request whose connection is lost', () => {
+  it('answers 503, keeps nothing, and its retry executes', async () => {
+    const held = track(keyed('/v1/charges', 'k-killed', CHARGE).set('Sandbox-Fault', 'hold; delay_ms=1500'));
+    await untilHeld();
+    // The held transaction's backend is ended, as a database restart or a failover would end it.
+    const { rows } = await observer.query(
+      `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+        WHERE datname = current_database() AND state = 'idle in transaction' AND pid <> pg_backend_pid()`,
+    );
+    expect(rows).toEqual([{ ended: true }]);
+
+    const res = await held.result;
+    expect({ status: res.status, type: res.body.error?.type, retry: res.headers['stripe-should-retry'] }).toEqual({ status: 503, type: 'api_error', retry: 'true' });
+    expect(await committed('charges')).toBe(0);
+    const retry = await keyed('/v1/charges', 'k-killed', CHARGE).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+  });
+});
+
 describe('a row locked outside the app', () => {
   let locker: Client;
   beforeAll(async () => {

@@ -14,15 +14,27 @@ import { RequestRecorder } from './request-recorder';
 /**
  * PostgreSQL and driver error codes that mean "the database is not there right now", not "this
  * query is wrong": connection refused or reset, the server shutting down or starting up
- * (SQLSTATE class 57P), and connection failures (class 08).
+ * (SQLSTATE class 57P), connection failures (class 08), and a new connection refused because the
+ * database or the role is gone (3D000, 28000, 28P01: dropped or changed under a running server).
  */
-const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03']);
+const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '3D000', '28000', '28P01']);
 const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
+/**
+ * TypeORM's error for a statement sent on a connection it has already let go, which it does when
+ * the connection broke in the middle of a transaction (a held request whose backend was killed).
+ */
+const RELEASED_CONNECTION = 'QueryRunnerProviderAlreadyReleasedError';
 
 export function isDatabaseDown(error: unknown): boolean {
   const sqlState = errorCode(error);
   const message = String((error as { message?: unknown } | null)?.message ?? '');
-  return DATABASE_DOWN_CODES.has(sqlState) || sqlState.startsWith('08') || DATABASE_DOWN_MESSAGES.some((re) => re.test(message));
+  const name = String((error as { name?: unknown } | null)?.name ?? '');
+  return (
+    DATABASE_DOWN_CODES.has(sqlState) ||
+    sqlState.startsWith('08') ||
+    name === RELEASED_CONNECTION ||
+    DATABASE_DOWN_MESSAGES.some((re) => re.test(message))
+  );
 }
 
 /**
