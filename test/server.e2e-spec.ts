@@ -132,4 +132,52 @@ describe('the server process', () => {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
+
+  /** A data folder of its own, with free ports for the server and its embedded PostgreSQL. */
+  async function embeddedSetup() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'oncepay-data-'));
+    chmodSync(dataDir, 0o755); // see above
+    const env = { DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(await freePort()) };
+    return { dataDir, env, pgUrl: `postgres://postgres:oncepay@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/postgres` };
+  }
+
+  it('adopts the embedded PostgreSQL of a server killed with SIGKILL, and stops it on SIGTERM', async () => {
+    const { dataDir, env, pgUrl } = await embeddedSetup();
+    try {
+      const killed = await startServer(env);
+      killed.proc.kill('SIGKILL');
+      await killed.exited;
+      // PostgreSQL outlives a parent killed outright.
+      expect(await answers(pgUrl)).toBe(true);
+
+      const next = await startServer(env);
+      expect(next.stdout.join('\n')).toContain('left running on port');
+      next.proc.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
+      expect(await answers(pgUrl)).toBe(false);
+    } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses an EMBEDDED_POSTGRES_PORT served by another data folder, with a one-line message', async () => {
+    const first = await embeddedSetup();
+    const other = await embeddedSetup();
+    try {
+      const server = await startServer(first.env);
+      try {
+        const { code, stderr } = await runServerToExit({ ...other.env, EMBEDDED_POSTGRES_PORT: first.env.EMBEDDED_POSTGRES_PORT });
+        expect(code).toBe(1);
+        expect(stderr.trim().split('\n')).toHaveLength(1);
+        expect(stderr).toContain(`port ${first.env.EMBEDDED_POSTGRES_PORT} is taken by a PostgreSQL whose data is in`);
+      } finally {
+        server.proc.kill('SIGTERM');
+        expect(await server.exited).toBe(0);
+      }
+      expect(await answers(first.pgUrl)).toBe(false);
+    } finally {
+      rmSync(first.dataDir, { recursive: true, force: true });
+      rmSync(other.dataDir, { recursive: true, force: true });
+    }
+  });
 });

