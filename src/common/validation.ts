@@ -3,8 +3,16 @@ import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsOptional } from 'class-validator';
 import { InvalidRequestError } from './errors';
 
-/** Longest free-text field (`description`, `name`, …), as Stripe's. */
+/** Longest free-text field (`description`, …), as Stripe's. */
 export const MAX_TEXT_LENGTH = 5000;
+/** Longest customer `name`. */
+export const MAX_NAME_LENGTH = 256;
+/** Longest email address (`email`, `receipt_email`, the `email` list filter). */
+export const MAX_EMAIL_LENGTH = 512;
+/** Longest `phone`: digits and the usual separators. */
+export const MAX_PHONE_LENGTH = 20;
+/** Longest id or token a parameter may name (`customer`, `source`); real ones are far shorter. */
+export const MAX_ID_LENGTH = 64;
 
 /** Finds the first failed constraint, descending into nested errors, with its bracketed path. */
 function firstFailure(error: ValidationError, parent = ''): { param: string; message: string } {

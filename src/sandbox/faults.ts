@@ -22,6 +22,10 @@ export type FaultName = (typeof FAULTS)[number];
 export const DEFAULT_FAULT_DELAY_MS = 1_000;
 /** The longest `delay_ms` accepted: long enough for any test, short enough to never hang one. */
 export const MAX_FAULT_DELAY_MS = 60_000;
+/** Most times one armed fault may fire. */
+export const MAX_FAULT_TIMES = 1_000;
+/** Longest `path` a fault may be armed for; oncepay's own paths are far shorter. */
+export const MAX_FAULT_PATH_LENGTH = 512;
 
 export interface AppliedFault {
   fault: FaultName;

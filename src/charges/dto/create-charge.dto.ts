@@ -3,7 +3,7 @@ import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Max, 
 import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, Expandable, MAX_TEXT_LENGTH, ToBoolean, ToInteger } from '../../common/validation';
+import { EmptyToNull, Expandable, MAX_EMAIL_LENGTH, MAX_ID_LENGTH, MAX_TEXT_LENGTH, ToBoolean, ToInteger } from '../../common/validation';
 import { CHARGE_EXPANDABLE } from '../charge.view';
 import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 
@@ -37,17 +37,17 @@ export class CreateChargeDto {
   @IsIn(CURRENCIES, { message: `Invalid currency: must be a lower-case ISO code, one of ${CURRENCIES.join(', ')}.` })
   currency!: string;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 64, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_ID_LENGTH, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(MAX_ID_LENGTH)
   customer?: string | null;
 
   @ApiPropertyOptional({
     type: String,
     nullable: true,
-    maxLength: 64,
+    maxLength: MAX_ID_LENGTH,
     example: 'tok_visa',
     description:
       'A test token (`tok_visa`, `tok_mastercard`, `tok_amex`, `tok_chargeDeclined`, `tok_chargeDeclinedInsufficientFunds`, …) ' +
@@ -56,7 +56,7 @@ export class CreateChargeDto {
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(MAX_ID_LENGTH)
   source?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
@@ -66,11 +66,11 @@ export class CreateChargeDto {
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: 512 })
+  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsEmail({}, { message: 'Invalid email address.' })
-  @MaxLength(512)
+  @MaxLength(MAX_EMAIL_LENGTH)
   receipt_email?: string | null;
 
   @ApiMetadataProperty()

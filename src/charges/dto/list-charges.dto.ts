@@ -2,16 +2,16 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiExpandProperty } from '../../common/api-docs';
 import { ListParamsDto } from '../../common/list';
-import { EmptyToNull, Expandable } from '../../common/validation';
+import { EmptyToNull, Expandable, MAX_ID_LENGTH } from '../../common/validation';
 
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
   /** `customer=` (empty) is no filter, as an empty parameter is one not sent everywhere else. */
-  @ApiPropertyOptional({ type: String, maxLength: 64, description: 'Only the charges of this customer (`cus_…`).' })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_ID_LENGTH, description: 'Only the charges of this customer (`cus_…`).' })
   @EmptyToNull()
   @IsOptional()
   @IsString()
-  @MaxLength(64)
+  @MaxLength(MAX_ID_LENGTH)
   customer?: string | null;
 
   @ApiExpandProperty(['data.customer'])

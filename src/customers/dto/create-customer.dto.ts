@@ -3,7 +3,10 @@ import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } fr
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, MAX_TEXT_LENGTH, ToInteger } from '../../common/validation';
+import { EmptyToNull, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, ToInteger } from '../../common/validation';
+
+/** A phone number as people write one: digits and the usual separators. */
+const PHONE = new RegExp(`^[0-9+()\\-. ]{0,${MAX_PHONE_LENGTH}}$`);
 
 /** Stripe caps `balance` at what fits its integer columns; oncepay stores it as a 32-bit integer. */
 const MAX_BALANCE = 2_147_483_647;
@@ -14,18 +17,18 @@ const MAX_BALANCE = 2_147_483_647;
  * only describes its field for /docs; the class-validator decorators below it are what check it.
  */
 export class CreateCustomerDto {
-  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: 512, example: 'jenny@example.com' })
+  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH, example: 'jenny@example.com' })
   @IsOptional()
   @EmptyToNull()
   @IsEmail({}, { message: 'Invalid email address.' })
-  @MaxLength(512)
+  @MaxLength(MAX_EMAIL_LENGTH)
   email?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 256 })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_NAME_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(256)
+  @MaxLength(MAX_NAME_LENGTH)
   name?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
@@ -35,11 +38,11 @@ export class CreateCustomerDto {
   @MaxLength(MAX_TEXT_LENGTH)
   description?: string | null;
 
-  @ApiPropertyOptional({ type: String, nullable: true, maxLength: 20, pattern: '^[0-9+()\\-. ]{0,20}$', example: '+1 (555) 010-0000' })
+  @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_PHONE_LENGTH, pattern: PHONE.source, example: '+1 (555) 010-0000' })
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @Matches(/^[0-9+()\-. ]{0,20}$/, { message: 'Invalid phone: digits, spaces and + ( ) - . only, at most 20 characters.' })
+  @Matches(PHONE, { message: `Invalid phone: digits, spaces and + ( ) - . only, at most ${MAX_PHONE_LENGTH} characters.` })
   phone?: string | null;
 
   @ApiPropertyOptional({

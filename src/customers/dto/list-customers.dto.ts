@@ -1,15 +1,15 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ListParamsDto } from '../../common/list';
-import { EmptyToNull } from '../../common/validation';
+import { EmptyToNull, MAX_EMAIL_LENGTH } from '../../common/validation';
 
 /** The parameters of `GET /v1/customers`: paging, and an exact `email` filter. */
 export class ListCustomersDto extends ListParamsDto {
   /** `email=` (empty) is no filter, as an empty parameter is one not sent everywhere else. */
-  @ApiPropertyOptional({ type: String, maxLength: 512, description: 'Only customers with exactly this email.' })
+  @ApiPropertyOptional({ type: String, maxLength: MAX_EMAIL_LENGTH, description: 'Only customers with exactly this email.' })
   @EmptyToNull()
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(MAX_EMAIL_LENGTH)
   email?: string | null;
 }

@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ToInteger } from '../../common/validation';
-import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
+import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../faults';
 
 /**
  * A path a fault can match: `/v1/…` exactly or as a prefix, or a prefix of `/v1/` itself. It holds
@@ -10,9 +10,6 @@ import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS } from '../faults';
  * path a fault is matched against) and no `.` or `..` segment (clients resolve those before sending).
  */
 const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|\*?$))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
-
-/** Most times one armed fault may fire. */
-export const MAX_FAULT_TIMES = 1_000;
 
 /** The parameters of `POST /_sandbox/faults`. */
 export class ArmFaultDto {
@@ -33,14 +30,14 @@ export class ArmFaultDto {
    * with no query, fragment or dot segment (see FAULT_PATH).
    */
   @ApiPropertyOptional({
-    maxLength: 512,
+    maxLength: MAX_FAULT_PATH_LENGTH,
     pattern: FAULT_PATH.source,
     example: '/v1/charges',
     description: 'An exact /v1 path, or a prefix ending in `*` (`/v1/*`). Default: any /v1 path.',
   })
   @IsOptional()
   @IsString()
-  @MaxLength(512)
+  @MaxLength(MAX_FAULT_PATH_LENGTH)
   @Matches(FAULT_PATH, {
     message: 'Invalid path: faults act on /v1 requests; use a path such as /v1/charges, or a prefix ending in * such as /v1/*.',
   })
