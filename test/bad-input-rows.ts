@@ -144,6 +144,8 @@ export const ROWS: Row[] = [
   { name: 'a JSON body with bytes that are not UTF-8', method: 'post', path: '/v1/customers', contentType: JSON_TYPE, body: Buffer.concat([Buffer.from('{"name":"caf'), Buffer.from([0xe9]), Buffer.from('"}')]), status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a form body with bytes that are not UTF-8, charset named', method: 'post', path: '/v1/customers', contentType: `${FORM_TYPE}; charset=utf-8`, body: Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0xff, 0xfe]), status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a balance of -0', method: 'post', path: '/v1/customers', body: { balance: '-0' }, status: 400, type: 'invalid_request_error', param: 'balance' },
+  { name: 'bytes that are not UTF-8, under another name of UTF-8 (utf_8)', method: 'post', path: '/v1/customers', contentType: `${FORM_TYPE}; charset=utf_8`, body: Buffer.from([0x6e, 0x61, 0x6d, 0x65, 0x3d, 0x78, 0xff]), status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'bytes that are not UTF-16, under charset=utf-16le', method: 'post', path: '/v1/customers', contentType: `${JSON_TYPE}; charset=utf-16le`, body: Buffer.concat([Buffer.from('{"name":"', 'utf16le'), Buffer.from([0x00, 0xd8]), Buffer.from('"}', 'utf16le')]), status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'an amount with a leading zero', method: 'post', path: '/v1/charges', body: charge({ amount: '02000' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'a NUL byte in a query parameter', method: 'get', path: '/v1/customers?email=%00', status: 400, type: 'invalid_request_error', param: 'email' },
   // Lone UTF-16 surrogates, which JSON can write (\ud800) but no text can hold.

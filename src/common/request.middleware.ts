@@ -39,23 +39,37 @@ function missingHostError(req: Request): InvalidRequestError | undefined {
   return new InvalidRequestError('An HTTP/1.1 request must have a Host header.');
 }
 
-/** A charset name that means UTF-8, as body-parser passes it (lower case). */
-const UTF8_CHARSET = /^utf-?8$/;
-/** Requests whose body's bytes are not the UTF-8 that their charset says they are. */
-const notUtf8 = new WeakSet<object>();
+/** Requests whose body's bytes are not text in the charset they name (UTF-8 when they name none). */
+const undecodable = new WeakSet<object>();
+
+/**
+ * Whether `bytes` are valid text in `charset`. UTF-8, under any of its names (`utf-8`, `utf_8`,
+ * `unicode-1-1-utf-8`), is checked at once; other charsets with a strict decoder of Node's own.
+ * A charset Node's decoder does not know is left to body-parser, which decodes more of them.
+ */
+function decodable(bytes: Buffer, charset: string): boolean {
+  if (charset.toLowerCase().replace(/[^a-z0-9]/g, '').endsWith('utf8')) return isUtf8(bytes);
+  try {
+    new TextDecoder(charset, { fatal: true }).decode(bytes);
+    return true;
+  } catch (error) {
+    return (error as { code?: unknown }).code === 'ERR_ENCODING_NOT_SUPPORTED';
+  }
+}
 
 /**
  * Reads any body as text, up to the size limit; `parseBody` decides what the text means. Bytes
- * that are not UTF-8 would be decoded to U+FFFD and stored as that, unlike what was sent, so
- * `verify`, which sees the raw bytes first, marks such a request for the middleware to refuse. It
- * marks rather than throws because body-parser answers a throw from `verify` with a 403.
+ * that are not valid in the body's charset would be decoded to U+FFFD and stored as that, unlike
+ * what was sent, so `verify`, which sees the raw bytes first, marks such a request for the
+ * middleware to refuse. It marks rather than throws because body-parser answers a throw from
+ * `verify` with a 403.
  */
 const readBodyText = text({
   type: () => true,
   limit: MAX_BODY_BYTES,
   defaultCharset: 'utf-8',
   verify: (req, _res, bytes, charset) => {
-    if (UTF8_CHARSET.test(charset) && !isUtf8(bytes)) notUtf8.add(req);
+    if (!decodable(bytes, charset)) undecodable.add(req);
   },
 });
 
@@ -102,7 +116,9 @@ export class RequestMiddleware implements NestMiddleware {
     if (keyError) return next(keyError);
     readBodyText(req, res, (error?: unknown) => {
       if (error) return next(error);
-      if (notUtf8.has(req)) return next(new InvalidRequestError('The request body is not valid UTF-8: send text encoded as UTF-8, or name its charset.'));
+      if (undecodable.has(req)) {
+        return next(new InvalidRequestError('The request body is not valid text in its charset (UTF-8 unless the Content-Type names another).'));
+      }
       try {
         req.body = parseBody(req.headers['content-type'], typeof req.body === 'string' ? req.body : '');
         next();
