@@ -23,6 +23,19 @@ describe('customers', () => {
     expect(res.body).toMatchObject({ email: 'j@example.com', balance: -500, metadata: { a: 'b' } });
   });
 
+  it('decodes a body in the charset its Content-Type names: Latin-1, UTF-16, and UTF-8 by any name', async () => {
+    const bodies: [string, Buffer][] = [
+      ['application/x-www-form-urlencoded; charset=iso-8859-1', Buffer.from('name=café', 'latin1')],
+      ['application/json; charset=utf-16le', Buffer.from('{"name":"café"}', 'utf16le')],
+      ['application/x-www-form-urlencoded; charset=utf_8', Buffer.from('name=café', 'utf8')],
+    ];
+    for (const [contentType, body] of bodies) {
+      // superagent would serialize a Buffer as it does an object, for a form or JSON type.
+      const res = await t.http().post('/v1/customers').auth(KEY, '').set('Content-Type', contentType).serialize((bytes) => bytes).send(body);
+      expect({ contentType, status: res.status, name: res.body.name }).toEqual({ contentType, status: 200, name: 'café' });
+    }
+  });
+
   it('keeps metadata keys named like built-in methods, in form and JSON, on create and update', async () => {
     const builtIns = { toString: 't', valueOf: 'v', hasOwnProperty: 'h' };
     const created = await post(t, '/v1/customers', { metadata: builtIns }).expect(200);
