@@ -58,6 +58,25 @@ describe('hold and the connection pool', () => {
     expect(await committed('idempotency_keys')).toBe(HOLD_CONNECTIONS);
   });
 
+  it('replays a held request whose key has an answer even while the cap is full, since it holds nothing', async () => {
+    const first = await keyed('/v1/customers', 'k-answered', { name: 'answered' }).expect(200);
+    const holds = Array.from({ length: HOLD_CONNECTIONS }, (_, i) =>
+      track(keyed('/v1/customers', `k-full-${i}`, { name: `held ${i}` }).set('Sandbox-Fault', HOLD_HEADER)),
+    );
+    await waitFor(`${HOLD_CONNECTIONS} held transactions`, async () => (await openTransactions()) >= HOLD_CONNECTIONS);
+
+    const replay = await keyed('/v1/customers', 'k-answered', { name: 'answered' }).set('Sandbox-Fault', 'hold; delay_ms=200');
+    expect({ status: replay.status, replayed: replay.headers['idempotent-replayed'], id: replay.body.id }).toEqual({ status: 200, replayed: 'true', id: first.body.id });
+    // A new key is refused at once, and its refusal is not saved: its retry executes.
+    const refused = await keyed('/v1/customers', 'k-over-cap', { name: 'over' }).set('Sandbox-Fault', HOLD_HEADER);
+    expect({ status: refused.status, code: refused.body.error?.code }).toEqual({ status: 429, code: 'rate_limit' });
+    expect(holds.filter((hold) => hold.settled)).toHaveLength(0);
+
+    expect((await Promise.all(holds.map((hold) => hold.result))).map((res) => res.status)).toEqual(Array(HOLD_CONNECTIONS).fill(200));
+    const retry = await keyed('/v1/customers', 'k-over-cap', { name: 'over' }).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+  });
+
   it('holds requests without a key beyond the cap, since they wait holding no connection', async () => {
     const holds = Array.from({ length: POOL_SIZE + HOLD_CONNECTIONS }, (_, i) =>
       track(post(t, '/v1/customers', { name: `held ${i}` }).set('Sandbox-Fault', HOLD_HEADER)),

@@ -50,8 +50,9 @@ export class FaultInterceptor implements NestInterceptor {
     const applied: AppliedFault | undefined =
       typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
     if (applied) context.fault = applied.fault;
+    // For a keyed hold: whether it holds one of the HOLD_CONNECTIONS now, or was refused one.
     let holding = false;
-    let waited = false;
+    let capped = false;
 
     switch (applied?.fault) {
       // Before execute: nothing has run and nothing will; the server keeps nothing, so a retry
@@ -77,16 +78,19 @@ export class FaultInterceptor implements NestInterceptor {
         // connection. The pool has HOLD_CONNECTIONS more connections than POOL_SIZE, and no more
         // requests than that are held at once, so however many holds are in flight, POOL_SIZE
         // connections remain for every other request. The cap is this process's, shared by every
-        // account on it. A count in process memory is right here, unlike the key's lock, because
-        // what it guards is this process's own pool; and Node runs this code on one thread, so no
-        // two requests can both pass the check for the last slot.
-        if (this.held >= HOLD_CONNECTIONS) {
-          throw new RateLimitError(`Too many requests are held at once (at most ${HOLD_CONNECTIONS}, by sandbox fault hold); retry when one has finished.`);
-        }
-        this.held += 1;
-        holding = true;
+        // account on it, and checked only once the key is locked: a replay, a mismatch or a key in
+        // use never gets there, holds nothing and is not refused. A refusal here is thrown inside
+        // the transaction, which rolls back, freeing the key; nothing is saved under it. A count in
+        // process memory is right here, unlike the key's lock, because what it guards is this
+        // process's own pool; and Node runs this code on one thread, so no two requests can both
+        // pass the check for the last slot.
         context.whileKeyLocked = () => {
-          waited = true;
+          if (this.held >= HOLD_CONNECTIONS) {
+            capped = true;
+            throw new RateLimitError(`Too many requests are held at once (at most ${HOLD_CONNECTIONS}, by sandbox fault hold); retry when one has finished.`);
+          }
+          this.held += 1;
+          holding = true;
           return sleep(applied.delayMs);
         };
         break;
@@ -114,8 +118,9 @@ export class FaultInterceptor implements NestInterceptor {
         break;
       // A keyed request that never took its key's lock (a replay, a mismatch, a key in use) had
       // nothing to hold; its answer is still as late as the fault says, holding nothing meanwhile.
+      // (An unkeyed hold has waited already, before it ran; a capped one is answered at once.)
       case 'hold':
-        if (holding && !waited) await sleep(applied.delayMs);
+        if (context.whileKeyLocked && !holding && !capped) await sleep(applied.delayMs);
         break;
     }
     if ('error' in settled) throw settled.error;
