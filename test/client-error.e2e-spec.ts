@@ -66,10 +66,11 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
   it('answers an Expect header other than 100-continue with a 417 in the error envelope, and writes nothing', async () => {
     const body = 'name=Expecting';
     const answer = parse(
-      await rawRequest(port, `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nExpect: 200-ok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
+      await rawRequest(port, `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: k-expect\r\nExpect: 200-ok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
     );
     expect(answer.status).toBe(417);
     expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.headers['idempotency-key']).toBe('k-expect');
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('200-ok') });
     const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'Expecting'`);
     expect(count).toBe(0);

@@ -4,7 +4,7 @@ import { resolve } from 'node:path';
 
 const ROOT = resolve(__dirname, '..');
 /** The built server; `npm test` builds it first (`pretest`). */
-const MAIN = resolve(ROOT, 'dist', 'src', 'main.js');
+export const MAIN = resolve(ROOT, 'dist', 'src', 'main.js');
 /** The server as `npm start` runs it, without its `prestart` build (`npm test` has built it). */
 export const NPM_START = ['npm', 'start', '--ignore-scripts', '--silent'];
 /** How long a server may take to start, embedded PostgreSQL's first initdb included. */

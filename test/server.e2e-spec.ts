@@ -1,9 +1,9 @@
-import { chmodSync, mkdtempSync, rmSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './database';
-import { freePort, isServing, killGroup, NPM_START, runServerToExit, startServer } from './server-process';
+import { freePort, isServing, killGroup, MAIN, NPM_START, runServerToExit, startServer } from './server-process';
 
 const KEY = 'sk_test_server_process_4242';
 const auth = { Authorization: `Bearer ${KEY}` };
@@ -17,6 +17,14 @@ async function answers(url: string): Promise<boolean> {
     return true;
   } catch {
     return false;
+  }
+}
+
+async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -156,6 +164,27 @@ describe('the server process', () => {
       expect(await next.exited).toBe(0);
       expect(await answers(pgUrl)).toBe(false);
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('adopts it too while the killed server is a zombie its parent has not reaped', async () => {
+    const { dataDir, env, pgUrl } = await embeddedSetup();
+    // The server's parent becomes `sleep`, which never reaps a child: killed, the server stays a
+    // zombie, as it can under an init process slow to reap.
+    const parent = await startServer(env, { command: ['sh', '-c', `"${process.execPath}" "${MAIN}" & exec sleep 600`], ownGroup: true });
+    try {
+      const pid = JSON.parse(parent.stdout[0]).pid as number;
+      process.kill(pid, 'SIGKILL');
+      await waitUntil(async () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+
+      const next = await startServer(env);
+      expect(next.stdout.join('\n')).toContain('left running on port');
+      next.proc.kill('SIGTERM');
+      expect(await next.exited).toBe(0);
+      expect(await answers(pgUrl)).toBe(false);
+    } finally {
+      killGroup(parent);
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -17,7 +17,7 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
 };
 
 /** The error envelope with a `Request-Id`, for an answer written before the app sees the request. */
-function envelopeAnswer(status: number, message: string): { headers: Record<string, string | number>; body: string } {
+function envelopeAnswer(status: number, message: string): { headers: Record<string, string | string[] | number>; body: string } {
   const body = JSON.stringify(new InvalidRequestError(message, {}, status).toEnvelope());
   return {
     headers: {
@@ -63,6 +63,9 @@ export function answerClientErrors(server: Server): void {
   // With a listener here, Node no longer answers 417 itself.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const { headers, body } = envelopeAnswer(417, `Unsupported Expect header ${JSON.stringify(req.headers.expect)}: only 100-continue is supported.`);
+    // As every POST answer does (see RequestMiddleware), refusals included.
+    const key = req.headers['idempotency-key'];
+    if (req.method === 'POST' && key !== undefined) headers['Idempotency-Key'] = key;
     res.writeHead(417, headers).end(body);
   });
 }

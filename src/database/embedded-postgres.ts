@@ -58,8 +58,19 @@ async function createDatabaseIfMissing(serverUrl: string, name: string): Promise
   }
 }
 
-/** Whether a process with this id is running (signal 0 only checks). */
+/**
+ * Whether a process with this id is running (signal 0 only checks). A zombie — a process that has
+ * ended but that its parent has not yet reaped, as a killed oncepay can stay for a while where the
+ * init process is slow to reap (in a container without `--init`) — is not running; Linux's /proc
+ * tells it apart, where there is one.
+ */
 function isRunning(pid: number): boolean {
+  try {
+    // The state follows the name, which is in parentheses and may itself hold spaces.
+    if (/\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8'))) return false;
+  } catch {
+    // No /proc, or no such process: the signal below decides.
+  }
   try {
     process.kill(pid, 0);
     return true;
