@@ -149,6 +149,15 @@ describe('the server process', () => {
     return { dataDir, env, pgUrl: `postgres://postgres:oncepay@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/postgres` };
   }
 
+  /** Starts a server that must take over the PostgreSQL left running, and stop it on SIGTERM. */
+  async function expectAdoptedThenStopped(env: Record<string, string>, pgUrl: string): Promise<void> {
+    const next = await startServer(env);
+    expect(next.stdout.join('\n')).toContain('left running on port');
+    next.proc.kill('SIGTERM');
+    expect(await next.exited).toBe(0);
+    expect(await answers(pgUrl)).toBe(false);
+  }
+
   it('adopts the embedded PostgreSQL of a server killed with SIGKILL, and stops it on SIGTERM', async () => {
     const { dataDir, env, pgUrl } = await embeddedSetup();
     try {
@@ -158,11 +167,7 @@ describe('the server process', () => {
       // PostgreSQL outlives a parent killed outright.
       expect(await answers(pgUrl)).toBe(true);
 
-      const next = await startServer(env);
-      expect(next.stdout.join('\n')).toContain('left running on port');
-      next.proc.kill('SIGTERM');
-      expect(await next.exited).toBe(0);
-      expect(await answers(pgUrl)).toBe(false);
+      await expectAdoptedThenStopped(env, pgUrl);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
@@ -178,11 +183,7 @@ describe('the server process', () => {
       process.kill(pid, 'SIGKILL');
       await waitUntil(async () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
 
-      const next = await startServer(env);
-      expect(next.stdout.join('\n')).toContain('left running on port');
-      next.proc.kill('SIGTERM');
-      expect(await next.exited).toBe(0);
-      expect(await answers(pgUrl)).toBe(false);
+      await expectAdoptedThenStopped(env, pgUrl);
     } finally {
       killGroup(parent);
       rmSync(dataDir, { recursive: true, force: true });
