@@ -114,7 +114,13 @@ describe('when the database is dropped under a running server', () => {
     app = await createApp(url.toString());
     await app.init();
   });
-  afterAll(() => app.close());
+  afterAll(async () => {
+    await app.close();
+    const client = admin();
+    await client.connect();
+    await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    await client.end();
+  });
 
   it('answers 503 api_error with Stripe-Should-Retry, not a 500', async () => {
     await request(app.getHttpServer()).get('/v1/customers').auth(KEY, '').expect(200);
@@ -128,6 +134,22 @@ describe('when the database is dropped under a running server', () => {
     ]) {
       const res = await call();
       expect({ status: res.status, type: res.body.error?.type, retry: res.headers['stripe-should-retry'] }).toEqual({ status: 503, type: 'api_error', retry: 'true' });
+    }
+    await request(app.getHttpServer()).get('/health').expect(503);
+  });
+
+  it('answers 503, on /health too, when the database comes back empty, without oncepay\'s tables', async () => {
+    const client = admin();
+    await client.connect();
+    await client.query(`CREATE DATABASE ${name}`);
+    await client.end();
+    for (const call of [
+      () => request(app.getHttpServer()).get('/health'),
+      () => request(app.getHttpServer()).get('/v1/customers').auth(KEY, ''),
+      () => request(app.getHttpServer()).post('/v1/customers').auth(KEY, '').type('form').send('name=empty'),
+    ]) {
+      const res = await call();
+      expect({ status: res.status, type: res.body.error?.type }).toEqual({ status: 503, type: 'api_error' });
     }
   });
 });

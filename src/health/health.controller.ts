@@ -7,6 +7,12 @@ import { DatabaseUnavailableError } from '../common/errors';
 /** How long the health check waits for the database before calling it down. */
 const HEALTH_QUERY_TIMEOUT_MS = 2_000;
 
+/**
+ * The health check's query: it reads one of oncepay's tables, so that a database which answers
+ * but no longer holds oncepay's schema (recreated empty under the running server) is not healthy.
+ */
+const HEALTH_QUERY = 'SELECT 1 FROM idempotency_keys LIMIT 0';
+
 /** `GET /health`: 200 when the database answers a query, 503 when it does not. No auth. */
 @Controller('health')
 @ApiTags('health')
@@ -23,7 +29,7 @@ export class HealthController {
       timer = setTimeout(() => reject(new DatabaseUnavailableError()), HEALTH_QUERY_TIMEOUT_MS);
     });
     try {
-      await Promise.race([this.dataSource.query('SELECT 1'), timeout]);
+      await Promise.race([this.dataSource.query(HEALTH_QUERY), timeout]);
       return { status: 'ok' };
     } catch {
       throw new DatabaseUnavailableError();
