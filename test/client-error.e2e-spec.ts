@@ -86,6 +86,16 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer).toContain('"name":"Continuing"');
   });
 
+  it.each([
+    ['two Host headers', 'Host: a\r\nHost: b\r\n', 'A request must have one Host header, not several.'],
+    ['a Host that is not a host', 'Host: a b\r\n', 'Invalid Host header "a b".'],
+  ])('answers %s with a 400 in the error envelope', async (_name, hostLines, message) => {
+    const answer = parse(await rawRequest(port, `GET /health HTTP/1.1\r\n${hostLines}\r\n`));
+    expect(answer.status).toBe(400);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message });
+  });
+
   it('serves an HTTP/1.0 request without a Host header, which HTTP/1.0 allows', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.0\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

@@ -42,7 +42,7 @@ function envelopeAnswer(status: number, message: string): { headers: Record<stri
 export function answerClientErrors(server: Server): void {
   // Node also answers an HTTP/1.1 request without a Host header itself, with an empty 400 (RFC
   // 9112 requires the 400). Switched off here, the request reaches the app, and the request
-  // middleware refuses it with the same status in the error envelope (see `missingHostError`).
+  // middleware refuses it with the same status in the error envelope (see `badHostError`).
   // Nest creates the server, so the `requireHostHeader` option cannot be passed to it; Node keeps
   // the option as a property of the server and reads it on every request, so setting it here,
   // before the server listens, has the same effect. client-error.e2e-spec.ts proves it does.

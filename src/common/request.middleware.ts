@@ -4,6 +4,7 @@ import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { apiKeyFrom } from './auth.guard';
 import { InvalidRequestError } from './errors';
+import { timesSent } from './headers';
 import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
@@ -29,14 +30,22 @@ function missingKeyError(req: Request): unknown {
   }
 }
 
+/** A Host value: a name or address, and a port; nothing a URL would put around them. */
+const HOST_VALUE = /^[^\s/?#@\\]+$/;
+
 /**
- * The 400 for an HTTP/1.1 request without a `Host` header, which HTTP/1.1 requires (RFC 9112
- * §3.2), or undefined. Node would refuse it with an empty body; `answerClientErrors` leaves it to
- * this check, so that the refusal carries the error envelope and a `Request-Id` like any other.
+ * The 400 for an HTTP/1.1 request whose `Host` is missing, sent twice or not a host (RFC 9112
+ * §3.2 asks a server to refuse all three), or undefined. Node would refuse a missing one with an
+ * empty body; `answerClientErrors` leaves it to this check, so that the refusal carries the error
+ * envelope and a `Request-Id` like any other.
  */
-function missingHostError(req: Request): InvalidRequestError | undefined {
-  if (req.httpVersion !== '1.1' || req.headers.host !== undefined) return undefined;
-  return new InvalidRequestError('An HTTP/1.1 request must have a Host header.');
+function badHostError(req: Request): InvalidRequestError | undefined {
+  if (req.httpVersion !== '1.1') return undefined;
+  const host = req.headers.host;
+  if (host === undefined) return new InvalidRequestError('An HTTP/1.1 request must have a Host header.');
+  if (timesSent(req, 'host') > 1) return new InvalidRequestError('A request must have one Host header, not several.');
+  if (!HOST_VALUE.test(host)) return new InvalidRequestError(`Invalid Host header ${JSON.stringify(host)}.`);
+  return undefined;
 }
 
 /** Requests whose body's bytes are not text in the charset they name (UTF-8 when they name none). */
@@ -97,7 +106,7 @@ export class RequestMiddleware implements NestMiddleware {
     const key = req.headers['idempotency-key'];
     if (req.method === 'POST' && key !== undefined) res.setHeader('Idempotency-Key', key);
 
-    const hostError = missingHostError(req);
+    const hostError = badHostError(req);
     if (hostError) {
       // As Node does with this refusal: what else the client sends on the connection is not read.
       res.setHeader('Connection', 'close');
