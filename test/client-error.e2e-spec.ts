@@ -76,6 +76,21 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(count).toBe(0);
   });
 
+  it('answers an Expect header that asks for 100-continue and more with a 417 in the error envelope', async () => {
+    const body = 'name=ExpectingMore';
+    const answer = await rawRequest(
+      port,
+      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nExpect: 100-continue, 200-ok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+    // Node has already invited the body with a 100 Continue; the final answer follows it.
+    const final = parse(answer.slice(answer.lastIndexOf('HTTP/1.1 ')));
+    expect(final.status).toBe(417);
+    expect(final.headers['request-id']).toMatch(/^req_/);
+    expect(final.body.error.message).toContain('100-continue, 200-ok');
+    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'ExpectingMore'`);
+    expect(count).toBe(0);
+  });
+
   it('serves a request with Expect: 100-continue', async () => {
     const body = 'name=Continuing';
     const answer = await rawRequest(

@@ -16,6 +16,11 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
   431: 'The request headers are too large.',
 };
 
+/** The message of a 417, for an `Expect` header that asks for more than `100-continue`. */
+export function unsupportedExpectation(value: string | undefined): string {
+  return `Unsupported Expect header ${JSON.stringify(value)}: only 100-continue is supported.`;
+}
+
 /** The error envelope with a `Request-Id`, for an answer written before the app sees the request. */
 function envelopeAnswer(status: number, message: string): { headers: Record<string, string | string[] | number>; body: string } {
   const body = JSON.stringify(new InvalidRequestError(message, {}, status).toEnvelope());
@@ -62,7 +67,7 @@ export function answerClientErrors(server: Server): void {
 
   // With a listener here, Node no longer answers 417 itself.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
-    const { headers, body } = envelopeAnswer(417, `Unsupported Expect header ${JSON.stringify(req.headers.expect)}: only 100-continue is supported.`);
+    const { headers, body } = envelopeAnswer(417, unsupportedExpectation(req.headers.expect));
     // As every POST answer does (see RequestMiddleware), refusals included.
     const key = req.headers['idempotency-key'];
     if (req.method === 'POST' && key !== undefined) headers['Idempotency-Key'] = key;

@@ -3,6 +3,7 @@ import { isUtf8 } from 'node:buffer';
 import { text } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { apiKeyFrom } from './auth.guard';
+import { unsupportedExpectation } from './client-error';
 import { InvalidRequestError } from './errors';
 import { timesSent } from './headers';
 import { newId } from './ids';
@@ -46,6 +47,18 @@ function badHostError(req: Request): InvalidRequestError | undefined {
   if (timesSent(req, 'host') > 1) return new InvalidRequestError('A request must have one Host header, not several.');
   if (!HOST_VALUE.test(host)) return new InvalidRequestError(`Invalid Host header ${JSON.stringify(host)}.`);
   return undefined;
+}
+
+/**
+ * The 417 for an `Expect` header that asks for more than `100-continue`, or undefined. Node
+ * answers one without `100-continue` itself (`answerClientErrors` gives that answer the envelope),
+ * but lets through a list that holds it among others (`100-continue, foo`), whose other
+ * expectations nothing here meets.
+ */
+function unmetExpectationError(req: Request): InvalidRequestError | undefined {
+  const expectation = req.headers.expect;
+  if (expectation === undefined || expectation.trim().toLowerCase() === '100-continue') return undefined;
+  return new InvalidRequestError(unsupportedExpectation(expectation), {}, 417);
 }
 
 /** Requests whose body's bytes are not text in the charset they name (UTF-8 when they name none). */
@@ -106,11 +119,11 @@ export class RequestMiddleware implements NestMiddleware {
     const key = req.headers['idempotency-key'];
     if (req.method === 'POST' && key !== undefined) res.setHeader('Idempotency-Key', key);
 
-    const hostError = badHostError(req);
-    if (hostError) {
-      // As Node does with this refusal: what else the client sends on the connection is not read.
+    const httpError = badHostError(req) ?? unmetExpectationError(req);
+    if (httpError) {
+      // As Node does with these refusals: what else the client sends on the connection is not read.
       res.setHeader('Connection', 'close');
-      return next(hostError);
+      return next(httpError);
     }
 
     if (req.method !== 'POST') {
