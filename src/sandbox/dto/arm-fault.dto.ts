@@ -6,10 +6,12 @@ import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENG
 
 /**
  * A path a fault can match: `/v1/…` exactly or as a prefix, or a prefix of `/v1/` itself. It holds
- * nothing a request's path never holds: no `?` or `#` (the query and fragment are not part of the
- * path a fault is matched against) and no `.` or `..` segment (clients resolve those before sending).
+ * nothing that the path of a request reaching the faults ever holds: no `?` or `#` (the query and
+ * fragment are not part of the path a fault is matched against), no `.` or `..` segment (clients
+ * resolve those before sending), no empty segment or trailing `/` (oncepay routes neither), and no
+ * `%` that does not start an escape (such a path is refused before faults run).
  */
-const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|\*?$))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
+const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)(?!.*%(?![0-9A-Fa-f]{2}))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
 
 /** The parameters of `POST /_sandbox/faults`. */
 export class ArmFaultDto {
