@@ -32,11 +32,12 @@ function readConfig(): AppConfig {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = new ConsoleLogger('oncepay', { json: true, logLevels: NEST_LEVELS[config.LOG_LEVEL] });
+  // A DATABASE_URL is reached here first, so that a database that is not there stops the process
+  // with one line; the embedded server has just been reached by starting it.
+  if (config.DATABASE_URL) await reachDatabase(config.DATABASE_URL);
   const database: Database = config.DATABASE_URL
     ? { url: config.DATABASE_URL, stop: async () => undefined }
     : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) => logger.log(line));
-  // Reached here first, so that a database that is not there stops the process with one line.
-  await reachDatabase(database.url);
 
   const app = await createApp(database.url, logger);
   await app.listen(config.PORT, config.HOST);

@@ -36,6 +36,17 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
   });
   afterAll(() => t.app.close());
 
+  /** POSTs a customer named `name` on a raw connection, with these header lines before the rest. */
+  const postCustomer = (name: string, headerLines: string) => {
+    const body = `name=${name}`;
+    return rawRequest(
+      port,
+      `POST /v1/customers HTTP/1.1\r\n${headerLines}Authorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+    );
+  };
+  const customersNamed = async (name: string): Promise<number> =>
+    (await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = $1`, [name]))[0].count;
+
   it('answers a control character in a header with a 400 in the error envelope', async () => {
     const answer = parse(await rawRequest(port, `POST /v1/charges HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: a\x01b\r\nContent-Length: 0\r\n\r\n`));
     expect(answer.status).toBe(400);
@@ -51,52 +62,35 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
   });
 
   it('answers an HTTP/1.1 request without a Host header with a 400 in the error envelope, and writes nothing', async () => {
-    const body = 'name=NoHost';
-    const answer = parse(
-      await rawRequest(port, `POST /v1/customers HTTP/1.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
-    );
+    const answer = parse(await postCustomer('NoHost', ''));
     expect(answer.status).toBe(400);
     expect(answer.headers['request-id']).toMatch(/^req_/);
     expect(answer.headers.connection).toBe('close');
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: 'An HTTP/1.1 request must have a Host header.' });
-    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'NoHost'`);
-    expect(count).toBe(0);
+    expect(await customersNamed('NoHost')).toBe(0);
   });
 
   it('answers an Expect header other than 100-continue with a 417 in the error envelope, and writes nothing', async () => {
-    const body = 'name=Expecting';
-    const answer = parse(
-      await rawRequest(port, `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: k-expect\r\nExpect: 200-ok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`),
-    );
+    const answer = parse(await postCustomer('Expecting', 'Host: x\r\nIdempotency-Key: k-expect\r\nExpect: 200-ok\r\n'));
     expect(answer.status).toBe(417);
     expect(answer.headers['request-id']).toMatch(/^req_/);
     expect(answer.headers['idempotency-key']).toBe('k-expect');
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('200-ok') });
-    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'Expecting'`);
-    expect(count).toBe(0);
+    expect(await customersNamed('Expecting')).toBe(0);
   });
 
   it('answers an Expect header that asks for 100-continue and more with a 417 in the error envelope', async () => {
-    const body = 'name=ExpectingMore';
-    const answer = await rawRequest(
-      port,
-      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nExpect: 100-continue, 200-ok\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-    );
+    const answer = await postCustomer('ExpectingMore', 'Host: x\r\nExpect: 100-continue, 200-ok\r\n');
     // Node has already invited the body with a 100 Continue; the final answer follows it.
     const final = parse(answer.slice(answer.lastIndexOf('HTTP/1.1 ')));
     expect(final.status).toBe(417);
     expect(final.headers['request-id']).toMatch(/^req_/);
     expect(final.body.error.message).toContain('100-continue, 200-ok');
-    const [{ count }] = await t.dataSource.query(`SELECT count(*)::int AS count FROM customers WHERE name = 'ExpectingMore'`);
-    expect(count).toBe(0);
+    expect(await customersNamed('ExpectingMore')).toBe(0);
   });
 
   it('serves a request with Expect: 100-continue', async () => {
-    const body = 'name=Continuing';
-    const answer = await rawRequest(
-      port,
-      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${KEY}\r\nExpect: 100-continue\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
-    );
+    const answer = await postCustomer('Continuing', 'Host: x\r\nConnection: close\r\nExpect: 100-continue\r\n');
     expect(answer).toMatch(/HTTP\/1\.1 200 OK/);
     expect(answer).toContain('"name":"Continuing"');
   });

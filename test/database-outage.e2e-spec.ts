@@ -6,6 +6,7 @@ import { createApp } from '../src/app.factory';
 import { testDatabaseUrl } from './database';
 import { freePort } from './server-process';
 import { KEY } from './helpers';
+import { waitFor } from './wait-for';
 
 /**
  * A TCP proxy in front of the tests' PostgreSQL. Taking it down closes every connection and
@@ -38,14 +39,6 @@ class DatabaseProxy {
   async down(): Promise<void> {
     for (const s of this.sockets) s.destroy();
     await new Promise<void>((done) => this.server!.close(() => done()));
-  }
-}
-
-async function eventually(check: () => Promise<boolean>, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 200));
   }
 }
 
@@ -89,7 +82,7 @@ describe('when the database goes away', () => {
     }
 
     await proxy.up();
-    await eventually(async () => (await http().get('/health')).status === 200);
+    await waitFor('the database to answer again', async () => (await http().get('/health')).status === 200, 15_000);
     await http().post('/v1/customers').auth(KEY, '').type('form').send('email=back%40example.com').expect(200);
   });
 });

@@ -1,9 +1,9 @@
 import type { AddressInfo } from 'node:net';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { accountIdForKey } from '../src/common/ids';
 import { testDatabaseUrl } from './database';
 import { bootApp, form, get, KEY, post, TestApp, truncateAll } from './helpers';
+import { waitFor } from './wait-for';
 
 /**
  * What the sandbox suites (`sandbox-faults`, `sandbox-fault-effects`, `sandbox-log`) share: the app
@@ -21,9 +21,6 @@ export const DECLINED = { ...CHARGE, source: 'tok_chargeDeclined' };
 export const DELAY_MS = 500;
 /** How long a `hold` fault keeps its request in flight: long enough to run a concurrent retry. */
 export const HOLD_MS = 800;
-/** How long a test waits for the server to reach a state before it gives up. */
-const WAIT_LIMIT_MS = 10_000;
-const POLL_MS = 10;
 /** The tables that hold an account's data, all with an `account` column. */
 const ACCOUNT_TABLES = ['customers', 'charges', 'idempotency_keys', 'sandbox_faults', 'sandbox_requests'] as const;
 
@@ -111,13 +108,8 @@ async function keyLocked(): Promise<boolean> {
   return rows[0].n > 0;
 }
 
-export async function waitFor(what: string, condition: () => Promise<boolean>): Promise<void> {
-  const deadline = Date.now() + WAIT_LIMIT_MS;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
-    await sleep(POLL_MS);
-  }
-}
+/** Re-exported: the sandbox suites take all their helpers from this module. */
+export { waitFor };
 
 /** Sends a request at once and remembers whether its answer has arrived. */
 export function track<T>(request: PromiseLike<T>): { settled: boolean; result: Promise<T> } {
@@ -129,7 +121,7 @@ export function track<T>(request: PromiseLike<T>): { settled: boolean; result: P
 }
 
 /** Waits until a `hold`-faulted keyed POST holds its key's lock, its endpoint not yet run. */
-export const untilHeld = () => waitFor("the held request to lock its key", keyLocked);
+export const untilHeld = () => waitFor('the held request to lock its key', keyLocked);
 
 export function expectExecuted(res: HttpResponse): void {
   expect(res.status).toBe(200);

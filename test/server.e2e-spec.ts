@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './database';
 import { freePort, isServing, killGroup, MAIN, NPM_START, runServerToExit, startServer } from './server-process';
+import { waitFor } from './wait-for';
 
 const KEY = 'sk_test_server_process_4242';
 const auth = { Authorization: `Bearer ${KEY}` };
@@ -17,14 +18,6 @@ async function answers(url: string): Promise<boolean> {
     return true;
   } catch {
     return false;
-  }
-}
-
-async function waitUntil(condition: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((r) => setTimeout(r, 50));
   }
 }
 
@@ -181,7 +174,7 @@ describe('the server process', () => {
     try {
       const pid = JSON.parse(parent.stdout[0]).pid as number;
       process.kill(pid, 'SIGKILL');
-      await waitUntil(async () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
+      await waitFor('the killed server to become a zombie', async () => /\) Z /.test(readFileSync(`/proc/${pid}/stat`, 'utf8')));
 
       await expectAdoptedThenStopped(env, pgUrl);
     } finally {

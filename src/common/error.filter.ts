@@ -8,41 +8,8 @@ import {
   LockTimeoutError,
   ReplayedError,
 } from './errors';
-import { errorCode, LOCK_NOT_AVAILABLE } from '../database/database-errors';
+import { errorCode, isDatabaseDown, LOCK_NOT_AVAILABLE } from '../database/database-errors';
 import { RequestRecorder } from './request-recorder';
-
-/**
- * PostgreSQL's SQLSTATE for a table that does not exist. oncepay's queries name only tables its
- * migrations made, so this means the database was emptied or recreated under the running server.
- */
-const UNDEFINED_TABLE = '42P01';
-
-/**
- * PostgreSQL and driver error codes that mean "the database is not there right now", not "this
- * query is wrong": connection refused or reset, the server shutting down or starting up
- * (SQLSTATE class 57P), connection failures (class 08), a new connection refused because the
- * database or the role is gone (3D000, 28000, 28P01: dropped or changed under a running server),
- * and oncepay's tables gone (42P01: the database recreated empty; a restart migrates it again).
- */
-const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '3D000', '28000', '28P01', UNDEFINED_TABLE]);
-const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
-/**
- * TypeORM's error for a statement sent on a connection it has already let go, which it does when
- * the connection broke in the middle of a transaction (a held request whose backend was killed).
- */
-const RELEASED_CONNECTION = 'QueryRunnerProviderAlreadyReleasedError';
-
-export function isDatabaseDown(error: unknown): boolean {
-  const sqlState = errorCode(error);
-  const message = String((error as { message?: unknown } | null)?.message ?? '');
-  const name = String((error as { name?: unknown } | null)?.name ?? '');
-  return (
-    DATABASE_DOWN_CODES.has(sqlState) ||
-    sqlState.startsWith('08') ||
-    name === RELEASED_CONNECTION ||
-    DATABASE_DOWN_MESSAGES.some((re) => re.test(message))
-  );
-}
 
 /**
  * Turns every error into an `ApiError`: oncepay's own pass through as they are; Nest's and

@@ -161,7 +161,7 @@ export class InternalApiError extends ApiError {
 }
 
 /** Seconds a client is told to wait (`Retry-After`) before retrying while the database is down. */
-export const DATABASE_DOWN_RETRY_AFTER_SECONDS = 1;
+const DATABASE_DOWN_RETRY_AFTER_SECONDS = 1;
 
 /** The database does not answer; the request changed nothing and may be retried. */
 export class DatabaseUnavailableError extends ApiError {
