@@ -4,6 +4,7 @@ import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express
 import express from 'express';
 import { AppModule } from './app.module';
 import { setupApiDocs } from './common/api-docs';
+import { canonicalizePath } from './common/canonical-path';
 import { answerClientErrors } from './common/client-error';
 import { parseForm } from './common/params';
 
@@ -18,12 +19,15 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
   // Routes match the path exactly, as Stripe's do: `/V1/charges` and `/v1/charges/` are unknown
   // URLs (404), not other spellings of `/v1/charges`. Express would otherwise match them, while
   // everything that reads `req.path` (the idempotency layer's `/v1/` test, the fingerprint, fault
-  // paths, the request log) sees the path as sent, so a variant would slip past idempotency.
+  // paths, the request log) compares paths as strings, so a variant would slip past idempotency.
   // Express reads both settings once, when it builds its router, which Nest does while it
-  // creates the app; hence an Express app of our own, set up before Nest sees it.
+  // creates the app; hence an Express app of our own, set up before Nest sees it. Spellings that
+  // differ only in their escapes (`ch%5Fx`, `ch_x`) are one path: `canonicalizePath`, ahead of
+  // every route and middleware, Nest's included, rewrites them all to one.
   const server = express();
   server.set('case sensitive routing', true);
   server.set('strict routing', true);
+  server.use(canonicalizePath);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ databaseUrl }), new ExpressAdapter(server), {
     bodyParser: false,
     logger: logger ?? false,

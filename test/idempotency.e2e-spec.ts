@@ -57,6 +57,17 @@ describe('idempotency keys (CONTRACT §5)', () => {
     expect(await count(t, 'charges')).toBe(1);
   });
 
+  it('replays a retry that spells the path with other escapes, and saves the path in one spelling', async () => {
+    const { body: customer } = await post(t, '/v1/customers', {}).expect(200);
+    const escaped = `/v1/%63ustomers/${customer.id.replace('_', '%5f')}`;
+    const first = await keyed(t, escaped, 'k-spelling', { name: 'Ada' }).expect(200);
+    const again = await keyed(t, `/v1/customers/${customer.id}`, 'k-spelling', { name: 'Ada' }).expect(200);
+    expect(again.headers['idempotent-replayed']).toBe('true');
+    expect(again.text).toBe(first.text);
+    const [record] = await t.dataSource.query(`SELECT path FROM idempotency_keys WHERE key = 'k-spelling'`);
+    expect(record.path).toBe(`/v1/customers/${customer.id}`);
+  });
+
   it.each([
     ['other parameters', '/v1/charges', { ...CHARGE, amount: 2001 }],
     ['another endpoint', '/v1/customers', { email: 'a@example.com' }],

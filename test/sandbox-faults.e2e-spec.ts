@@ -130,6 +130,14 @@ describe('which requests a fault matches', () => {
     await post(t, '/v1/customers', {}).expect(200);
   });
 
+  it('matches a path however its escapes spell it, and shows the path in one spelling', async () => {
+    const fault = await arm({ fault: 'rate_limit', path: '/v1/%63ustomers', times: 2 });
+    expect(fault.path).toBe('/v1/customers');
+    await post(t, '/v1/customers', {}).expect(429);
+    await post(t, '/v1/cust%6fmers', {}).expect(429);
+    await post(t, '/v1/customers', {}).expect(200);
+  });
+
   it('fires on every path under a prefix ending in *', async () => {
     await arm({ fault: 'error_before_execute', path: '/v1/charges*', times: 2 });
     await post(t, '/v1/customers', {}).expect(200);

@@ -103,6 +103,11 @@ describe('the request log (GET /_sandbox/requests)', () => {
     expect((await requestLog()).data).toEqual([expect.objectContaining({ method: 'GET', path: '/v1/customers/cus_missing', status: 404, fault: 'hold' })]);
   });
 
+  it('logs a path in the one spelling the routes and faults see', async () => {
+    await get(t, '/v1/%63ustomers/cus%5fmissing').expect(404);
+    expect((await requestLog()).data).toEqual([expect.objectContaining({ method: 'GET', path: '/v1/customers/cus_missing', status: 404 })]);
+  });
+
   it('keeps each account to its own log, and does not log /_sandbox calls', async () => {
     const mine = await post(t, '/v1/customers', {}).expect(200);
     const theirs = await post(t, '/v1/customers', {}, OTHER_KEY).expect(200);

@@ -2,6 +2,7 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { Charge } from '../charges/charge.entity';
+import { canonicalPath } from '../common/canonical-path';
 import { ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { Customer } from '../customers/customer.entity';
@@ -20,6 +21,11 @@ export class SandboxService {
     return this.txHost.tx.getRepository(SandboxFault);
   }
 
+  /**
+   * Arms a fault. Its path is stored in the canonical spelling that `canonicalizePath` gives every
+   * request's path, so it matches the request however either spells its escapes; a prefix's `*`
+   * is taken off first, and the rest spelled as the start of a path.
+   */
   async arm(account: string, dto: ArmFaultDto): Promise<SandboxFault> {
     const prefix = dto.path?.endsWith('*') ?? false;
     const times = dto.times ?? 1;
@@ -28,7 +34,7 @@ export class SandboxService {
       account,
       fault: dto.fault,
       method: dto.method ?? null,
-      path: dto.path === undefined ? null : prefix ? dto.path.slice(0, -1) : dto.path,
+      path: dto.path === undefined ? null : canonicalPath(prefix ? dto.path.slice(0, -1) : dto.path),
       pathPrefix: prefix,
       times,
       remaining: times,

@@ -29,7 +29,9 @@ export class ArmFaultDto {
    * An exact path (`/v1/charges`), or a prefix ending in `*` (`/v1/charges*`). Faults act on `/v1`
    * requests only, so a path that can match none (`/health`, `/_sandbox/faults`) is refused rather
    * than armed to never fire: it is `/v1/…`, or a prefix of `/v1/` itself (`/*`, `/v*`, `/v1*`),
-   * with no query, fragment or dot segment (see FAULT_PATH).
+   * with no query, fragment or dot segment (see FAULT_PATH). `SandboxService.arm` stores it in
+   * the one spelling that requests are matched in, so `/v1/charges/ch%5Fx` and
+   * `/v1/charges/ch_x` arm the same fault.
    */
   @ApiPropertyOptional({
     maxLength: MAX_FAULT_PATH_LENGTH,
