@@ -21,7 +21,16 @@ export class CreateIdempotencyClaim1764000000003 implements MigrationInterface {
   name = 'CreateIdempotencyClaim1764000000003';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
+    await queryRunner.query(CREATE_CLAIM_FUNCTION);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP FUNCTION idempotency_claim(text, text, integer)`);
+  }
+}
+
+/** This migration's function, which migrations/1764000000005 replaces and restores on `down`. */
+export const CREATE_CLAIM_FUNCTION = `
       CREATE FUNCTION idempotency_claim(claim_account text, claim_key text, ttl_seconds integer)
       RETURNS TABLE (
         locked boolean, id bigint, fingerprint text, method text, path text, status_code integer,
@@ -45,10 +54,4 @@ export class CreateIdempotencyClaim1764000000003 implements MigrationInterface {
           RETURN NEXT;
         END IF;
       END
-      $$`);
-  }
-
-  async down(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`DROP FUNCTION idempotency_claim(text, text, integer)`);
-  }
-}
+      $$`;

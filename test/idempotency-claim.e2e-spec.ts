@@ -2,12 +2,14 @@ import { Client } from 'pg';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { testDatabaseUrl } from './database';
 import { bootApp, TestApp, truncateAll } from './helpers';
+import { waitFor } from './wait-for';
 
 /**
- * `idempotency_claim` (migrations/1764000000003) on a live database: the key's lock, then the
- * key's record read by a statement that begins after the lock is granted. The first test is the
- * reason it is a function: a request that held the key commits its record while another request's
- * claim is already running, and only a read that starts after the lock sees that record.
+ * `idempotency_claim` (migrations/1764000000003 and 1764000000005) on a live database: the key's
+ * lock, then the key's record read by a statement that begins after the lock is granted. The first
+ * test is the reason it is a function: a request that held the key commits its record while
+ * another request's claim is already running, and only a read that starts after the lock sees
+ * that record. The last ones show the account lock, which the claim takes `for_write`.
  */
 
 const TTL = 86_400;
@@ -49,7 +51,7 @@ describe('idempotency_claim', () => {
    */
   async function claimWhileHolderCommits(account: string, key: string, claimSql: string) {
     await holder.query('BEGIN');
-    const first = await holder.query('SELECT * FROM idempotency_claim($1, $2, $3)', [account, key, TTL]);
+    const first = await holder.query('SELECT * FROM idempotency_claim($1, $2, $3, false)', [account, key, TTL]);
     expect(first.rows[0]).toMatchObject({ locked: true, id: null });
     await saveRecord(holder, account, key);
 
@@ -66,7 +68,7 @@ describe('idempotency_claim', () => {
     const row = await claimWhileHolderCommits(
       'acct_a',
       'k1',
-      `SELECT * FROM idempotency_claim($1 || (SELECT '' FROM pg_sleep(0.5)), $2, $3)`,
+      `SELECT * FROM idempotency_claim($1 || (SELECT '' FROM pg_sleep(0.5)), $2, $3, false)`,
     );
     expect(row).toMatchObject({ locked: true, fingerprint: 'f', response_body: '{"id":"ch_1"}', request_id: 'req_first', expired: false });
   });
@@ -86,25 +88,59 @@ describe('idempotency_claim', () => {
   it('answers locked false, with no record, while another transaction holds the key', async () => {
     await saveRecord(holder, 'acct_a', 'k3');
     await holder.query('BEGIN');
-    expect((await holder.query('SELECT * FROM idempotency_claim($1, $2, $3)', ['acct_a', 'k3', TTL])).rows[0].locked).toBe(true);
+    expect((await holder.query('SELECT * FROM idempotency_claim($1, $2, $3, false)', ['acct_a', 'k3', TTL])).rows[0].locked).toBe(true);
 
-    const busy = await claimer.query('SELECT * FROM idempotency_claim($1, $2, $3)', ['acct_a', 'k3', TTL]);
+    const busy = await claimer.query('SELECT * FROM idempotency_claim($1, $2, $3, false)', ['acct_a', 'k3', TTL]);
     expect(busy.rows).toEqual([
       expect.objectContaining({ locked: false, id: null, fingerprint: null, response_body: null, expired: null }),
     ]);
     // Another account's key of the same name is another lock.
-    expect((await claimer.query('SELECT locked FROM idempotency_claim($1, $2, $3)', ['acct_b', 'k3', TTL])).rows).toEqual([{ locked: true }]);
+    expect((await claimer.query('SELECT locked FROM idempotency_claim($1, $2, $3, false)', ['acct_b', 'k3', TTL])).rows).toEqual([{ locked: true }]);
 
     await holder.query('ROLLBACK');
-    const free = await claimer.query('SELECT * FROM idempotency_claim($1, $2, $3)', ['acct_a', 'k3', TTL]);
+    const free = await claimer.query('SELECT * FROM idempotency_claim($1, $2, $3, false)', ['acct_a', 'k3', TTL]);
     expect(free.rows).toEqual([expect.objectContaining({ locked: true, fingerprint: 'f', expired: false })]);
   });
 
   it('marks a record older than the TTL as expired, and answers no record for an unknown key', async () => {
     await saveRecord(holder, 'acct_a', 'old', '2 days');
-    const old = await claimer.query('SELECT locked, expired FROM idempotency_claim($1, $2, $3)', ['acct_a', 'old', TTL]);
+    const old = await claimer.query('SELECT locked, expired FROM idempotency_claim($1, $2, $3, false)', ['acct_a', 'old', TTL]);
     expect(old.rows).toEqual([{ locked: true, expired: true }]);
-    const none = await claimer.query('SELECT locked, id FROM idempotency_claim($1, $2, $3)', ['acct_a', 'never-used', TTL]);
+    const none = await claimer.query('SELECT locked, id FROM idempotency_claim($1, $2, $3, false)', ['acct_a', 'never-used', TTL]);
     expect(none.rows).toEqual([{ locked: true, id: null }]);
+  });
+
+  /** Whether some statement of this database waits for an advisory lock. */
+  const waitingForLock = async () =>
+    (await t.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0].n > 0;
+
+  it('with for_write, waits for a reset of the account, then finds the record the reset erased gone', async () => {
+    await saveRecord(holder, 'acct_a', 'k4');
+    await holder.query('BEGIN');
+    await holder.query('SELECT account_reset_lock($1)', ['acct_a']);
+    // Without for_write the claim does not wait: it is how a held request claims its key.
+    expect((await claimer.query('SELECT locked, id FROM idempotency_claim($1, $2, $3, false)', ['acct_a', 'k4', TTL])).rows[0].id).not.toBeNull();
+
+    await claimer.query('BEGIN');
+    const claiming = claimer.query('SELECT locked, id FROM idempotency_claim($1, $2, $3, true)', ['acct_a', 'k4', TTL]);
+    await waitFor('the claim to wait for the reset', waitingForLock);
+    await holder.query(`DELETE FROM idempotency_keys WHERE account = 'acct_a'`);
+    await holder.query('COMMIT');
+    expect((await claiming).rows).toEqual([{ locked: true, id: null }]);
+    await claimer.query('ROLLBACK');
+  });
+
+  it("lets an account's writes share its lock, and makes a reset wait for them, and only for them", async () => {
+    await holder.query('BEGIN');
+    await holder.query('SELECT account_write_lock($1)', ['acct_a']);
+    await claimer.query('BEGIN');
+    await claimer.query('SELECT account_write_lock($1)', ['acct_a']);
+    await claimer.query('SELECT account_reset_lock($1)', ['acct_b']);
+    await claimer.query('ROLLBACK');
+
+    const resetting = claimer.query('SELECT account_reset_lock($1)', ['acct_a']).then(() => 'reset');
+    await waitFor('the reset to wait for the write', waitingForLock);
+    await holder.query('COMMIT');
+    expect(await resetting).toBe('reset');
   });
 });

@@ -98,12 +98,15 @@ export async function rowsOf(apiKey: string): Promise<Record<string, number>> {
   return counts;
 }
 
-/** Whether some transaction in this database holds an Idempotency-Key's lock (an advisory lock). */
+/**
+ * Whether some transaction in this database holds an Idempotency-Key's lock: an advisory lock on
+ * a one-part key (`objsubid` 1), unlike the account lock's two-part key (`objsubid` 2).
+ */
 async function keyLocked(): Promise<boolean> {
   const { rows } = await observer.query(
     `SELECT count(*)::int AS n FROM pg_locks
       WHERE database = (SELECT oid FROM pg_database WHERE datname = current_database())
-        AND locktype = 'advisory' AND granted`,
+        AND locktype = 'advisory' AND objsubid = 1 AND granted`,
   );
   return rows[0].n > 0;
 }

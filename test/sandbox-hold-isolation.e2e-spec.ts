@@ -1,4 +1,5 @@
 import { Client } from 'pg';
+import { accountIdForKey } from '../src/common/ids';
 import { CONNECT_TIMEOUT_MS, HOLD_CONNECTIONS, POOL_SIZE } from '../src/database/data-source';
 import { testDatabaseUrl } from './database';
 import { KEY, OTHER_KEY, post } from './helpers';
@@ -189,5 +190,28 @@ describe('a row locked outside the app', () => {
     const retry = await keyed(`/v1/customers/${customer}`, 'k-queued', { metadata: { keyed: 'x' } }).expect(200);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
     expect(retry.body).toMatchObject({ name: 'before', metadata: { keyed: 'x' } });
+  });
+
+  it('answers 429 lock_timeout, saving nothing, when PostgreSQL breaks a deadlock with a transaction outside the app', async () => {
+    const customer = (await post(t, '/v1/customers', { name: 'before' }).expect(200)).body.id as string;
+    await locker.query('BEGIN');
+    // The app's connection detects the deadlock (after its deadlock_timeout of 1 s) and is the one
+    // ended; this one would wait far longer before looking.
+    await locker.query(`SET LOCAL deadlock_timeout = '60s'`);
+    await locker.query('SELECT id FROM customers WHERE id = $1 FOR UPDATE', [customer]);
+    try {
+      const update = track(keyed(`/v1/customers/${customer}`, 'k-deadlock', { name: 'after' }));
+      await waitFor('the update to wait for the row', async () => (await locker.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'tuple' OR (locktype = 'transactionid' AND NOT granted)`)).rows[0].n > 0);
+      // The other way round: the row's holder now asks for the key's lock, which the update holds.
+      await locker.query(`SELECT pg_advisory_xact_lock(hashtextextended($1 || E'\\n' || $2, 0))`, [accountIdForKey(KEY), 'k-deadlock']);
+      const res = await update.result;
+      expect(res.status).toBe(429);
+      expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'lock_timeout' });
+    } finally {
+      await locker.query('ROLLBACK');
+    }
+    const retry = await keyed(`/v1/customers/${customer}`, 'k-deadlock', { name: 'after' }).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBeUndefined();
+    expect(retry.body.name).toBe('after');
   });
 });

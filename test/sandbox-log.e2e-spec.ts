@@ -1,14 +1,18 @@
+import { Client } from 'pg';
+import { testDatabaseUrl } from './database';
 import { get, KEY, OTHER_KEY, post } from './helpers';
 import {
   arm,
   CHARGE,
   DECLINED,
+  expectExecuted,
   fetchPost,
   HOLD_MS,
   HttpResponse,
   keyed,
   listFaults,
   LogEntry,
+  observer,
   port,
   requestLog,
   rowsOf,
@@ -164,5 +168,39 @@ describe('erasing an account (DELETE /_sandbox/data)', () => {
     const again = await keyed('/v1/customers', 'k-customer', { email: 'x@example.com' }).expect(200);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
     expect(again.body.id).not.toBe(customerId);
+  });
+
+  /** Whether a statement of this database waits for a lock: a row's, or an advisory one. */
+  async function waiting(what: 'a row' | 'an advisory lock'): Promise<boolean> {
+    const { rows } = await observer.query(
+      what === 'a row'
+        ? `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DELETE%'`
+        : `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
+    );
+    return rows[0].n > 0;
+  }
+
+  it('lands a keyed charge that commits during a reset wholly after it, so its retry replays and charges nothing', async () => {
+    const { body: customer } = await post(t, '/v1/customers', {}).expect(200);
+    // A transaction outside oncepay holds the customer's row, so the reset stops at its DELETE of
+    // customers, its charges already deleted and its keys not yet: the moment to cut a request in two.
+    const side = new Client({ connectionString: testDatabaseUrl() });
+    await side.connect();
+    try {
+      await side.query('BEGIN');
+      await side.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customer.id]);
+      const reset = track(t.http().delete('/_sandbox/data').auth(KEY, ''));
+      await waitFor('the reset to wait for the customer row', () => waiting('a row'));
+      const charge = track(keyed('/v1/charges', 'k-during-reset', CHARGE));
+      await waitFor('the charge to commit, or to wait for the reset', async () => charge.settled || (await waiting('an advisory lock')));
+      await side.query('COMMIT');
+      expect((await reset.result).status).toBe(200);
+      expectExecuted(await charge.result);
+    } finally {
+      await side.end();
+    }
+    const retry = await keyed('/v1/charges', 'k-during-reset', CHARGE).expect(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(await rowsOf(KEY)).toMatchObject({ customers: 0, charges: 1, idempotency_keys: 1 });
   });
 });

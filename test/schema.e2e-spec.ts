@@ -62,7 +62,7 @@ describe('the schema the migrations build', () => {
     for (let i = 0; i < applied.length; i++) await dataSource.undoLastMigration({ transaction: 'each' });
     expect(await tables(dataSource)).toEqual(['migrations']);
     expect(await dataSource.query('SELECT name FROM migrations')).toEqual([]);
-    expect(await dataSource.query(`SELECT proname FROM pg_proc WHERE proname = 'idempotency_claim'`)).toEqual([]);
+    expect(await dataSource.query(`SELECT proname FROM pg_proc WHERE proname IN ('idempotency_claim', 'account_write_lock', 'account_reset_lock')`)).toEqual([]);
 
     await dataSource.runMigrations({ transaction: 'each' });
     expect(await schemaNames(dataSource)).toEqual(before);

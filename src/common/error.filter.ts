@@ -8,7 +8,7 @@ import {
   LockTimeoutError,
   ReplayedError,
 } from './errors';
-import { errorCode, isDatabaseDown, LOCK_NOT_AVAILABLE } from '../database/database-errors';
+import { DEADLOCK_DETECTED, errorCode, isDatabaseDown, LOCK_NOT_AVAILABLE } from '../database/database-errors';
 import { RequestRecorder } from './request-recorder';
 
 /**
@@ -33,9 +33,10 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
   if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
     return new InvalidRequestError('The request body could not be read.', {}, httpError.status);
   }
-  // A lock wait that timed out ended the statement and so the request's transaction, which rolled
-  // back: nothing was changed and nothing was saved under the key, so a retry may succeed.
-  if (errorCode(error) === LOCK_NOT_AVAILABLE) return new LockTimeoutError();
+  // A lock wait that timed out, or that PostgreSQL ended to break a deadlock, ended the statement
+  // and so the request's transaction, which rolled back: nothing was changed and nothing was saved
+  // under the key, so a retry may succeed.
+  if ([LOCK_NOT_AVAILABLE, DEADLOCK_DETECTED].includes(errorCode(error))) return new LockTimeoutError();
   if (isDatabaseDown(error)) {
     logger.warn(`database unavailable: ${String((error as { message?: unknown }).message)}`);
     return new DatabaseUnavailableError();

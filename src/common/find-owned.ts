@@ -19,8 +19,10 @@ export interface ObjectKind {
  * the same row, merge their change into it in memory and write it all back, and the later write
  * silently drops the earlier one's change; with it, the second waits for the first to commit and
  * then reads (at READ COMMITTED) the row as the first left it, or no row if it was deleted
- * meanwhile. It cannot deadlock: a request locks this one row and no other. A lock needs a
- * transaction; every POST runs in one (see `IdempotencyInterceptor`).
+ * meanwhile. Requests cannot deadlock on it: besides this row, a request locks only its own key's
+ * expired record, when it replaces one, which no other request touches; and a sandbox reset locks
+ * nothing until the account's writes in flight have ended (see `lockAccountForWrite`). A lock
+ * needs a transaction; every POST runs in one (see `IdempotencyInterceptor`).
  */
 export async function findOwned<T extends AccountObject>(
   repo: Repository<T>,

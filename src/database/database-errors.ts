@@ -7,6 +7,12 @@
 export const UNIQUE_VIOLATION = '23505';
 /** PostgreSQL's SQLSTATE when a statement waited for a lock longer than `lock_timeout`. */
 export const LOCK_NOT_AVAILABLE = '55P03';
+/**
+ * PostgreSQL's SQLSTATE when it ended a statement to break a deadlock. oncepay's own transactions
+ * take their locks in one order (the key's, the account's, then rows), so they cannot deadlock one
+ * another; a transaction outside oncepay that locks rows and keys in another order can.
+ */
+export const DEADLOCK_DETECTED = '40P01';
 
 type DriverFields = { code?: unknown; constraint?: unknown };
 

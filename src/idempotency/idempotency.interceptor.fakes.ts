@@ -84,7 +84,7 @@ export const uniqueViolation = (constraint = 'idempotency_keys_account_key_uniqu
 /** The fakes of the test running now, set afresh before each test by `useFakeCollaborators`. */
 export let db: FakeDatabase;
 export let keys: { [K in 'claim' | 'find' | 'remove' | 'save']: jest.Mock };
-export let txHost: { withTransaction: jest.Mock };
+export let txHost: { withTransaction: jest.Mock; tx: { query: jest.Mock } };
 
 /** Builds the interceptor on the fakes, with the mismatch status a deployment may configure. */
 export function interceptor(mismatchStatus: 409 | 400 | 422 = 409) {
@@ -103,8 +103,8 @@ export function useFakeCollaborators(): void {
   beforeEach(() => {
     db = new FakeDatabase();
     keys = {
-      claim: jest.fn(async (account: string, key: string, _ttl: number) => {
-        db.record('claim');
+      claim: jest.fn(async (account: string, key: string, _ttl: number, forWrite: boolean) => {
+        db.record(forWrite ? 'claim+account-lock' : 'claim');
         if (db.heldElsewhere.has(rowId(account, key))) return { locked: false };
         return { locked: true, record: db.rows.get(rowId(account, key)) ?? null };
       }),
@@ -125,6 +125,8 @@ export function useFakeCollaborators(): void {
     // withTransaction(fn) or withTransaction(options, fn), as @nestjs-cls/transactional accepts.
     txHost = {
       withTransaction: jest.fn((...args: unknown[]) => db.withTransaction(args[args.length - 1] as () => Promise<unknown>)),
+      // The one statement the interceptor sends itself: the account's lock (`lockAccountForWrite`).
+      tx: { query: jest.fn(async () => db.record('account-lock')) },
     };
   });
 }
@@ -148,15 +150,17 @@ export interface Call {
   key?: string;
   body?: Params;
   account?: string;
+  /** Whether the fault `hold` applies, as FaultInterceptor marks it on the request's context. */
+  held?: boolean;
 }
 
 /** Sends one request through the interceptor; returns its answer and the headers it set. */
 export function send(handler: CallHandler, call: Call = {}, subject = interceptor()) {
-  const { method = 'POST', path = PATH, key, body = PARAMS, account = 'acct_1' } = call;
+  const { method = 'POST', path = PATH, key, body = PARAMS, account = 'acct_1', held = false } = call;
   const headers = key === undefined ? {} : { 'idempotency-key': key };
   // `rawHeaders` as Node gives it: names and values in turn, as they were sent.
   const req = { method, path, headers, rawHeaders: Object.entries(headers).flat(), body } as unknown as Request;
-  setContext(req, { requestId: 'req_1', account });
+  setContext(req, { requestId: 'req_1', account, whileKeyLocked: held ? async () => db.record('hold') : undefined });
   const sentHeaders = new Map<string, string>();
   const res = { setHeader: jest.fn((name: string, value: string) => sentHeaders.set(name.toLowerCase(), value)) };
   const context = new ExecutionContextHost([req, res], class ChargesController {}, create);

@@ -33,7 +33,7 @@ describe('IdempotencyInterceptor', () => {
     const { answer, headers } = send(handler, { key: 'k1' });
     await expect(answer).resolves.toEqual(CHARGE);
     expect(handler.handle).toHaveBeenCalledTimes(1);
-    expect(db.log).toEqual(['find@-', 'claim@1', 'handler@1', 'save@1', 'commit@1']);
+    expect(db.log).toEqual(['find@-', 'claim+account-lock@1', 'handler@1', 'save@1', 'commit@1']);
     expect(keys.find).toHaveBeenCalledWith('acct_1', 'k1', TTL);
     expect(keys.save).toHaveBeenCalledWith({
       account: 'acct_1', key: 'k1', fingerprint, method: 'POST', path: PATH,
@@ -87,6 +87,12 @@ describe('IdempotencyInterceptor', () => {
     const error = await rejection(send(handler, { key: 'k1', path: '/v1/customers' }).answer);
     expect(error).toMatchObject({ status: 409, details: { code: 'idempotency_key_reused' } });
     expect(handler.handle).not.toHaveBeenCalled();
+  });
+
+  it('takes the account lock after a hold, so a reset never waits for a held request', async () => {
+    const { answer } = send(answering(CHARGE), { key: 'k1', held: true });
+    await expect(answer).resolves.toEqual(CHARGE);
+    expect(db.log).toEqual(['find@-', 'claim@1', 'hold@1', 'account-lock@1', 'handler@1', 'save@1', 'commit@1']);
   });
 
   it('answers 409 key_in_use at once while another request holds the key', async () => {

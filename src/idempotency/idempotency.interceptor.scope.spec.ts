@@ -31,7 +31,7 @@ describe('IdempotencyInterceptor', () => {
     const handler = answering(CHARGE);
     await expect(send(handler).answer).resolves.toEqual(CHARGE);
     expect(handler.handle).toHaveBeenCalledTimes(1);
-    expect(db.log).toEqual(['handler@1', 'commit@1']);
+    expect(db.log).toEqual(['account-lock@1', 'handler@1', 'commit@1']);
     expect(keys.save).not.toHaveBeenCalled();
     expect(db.committed.size).toBe(0);
   });

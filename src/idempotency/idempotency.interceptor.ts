@@ -11,6 +11,7 @@ import { timesSent } from '../common/headers';
 import type { Params } from '../common/params';
 import { getContext } from '../common/request-context';
 import { routeSuccessStatus } from '../common/route-status';
+import { lockAccountForWrite } from '../database/account-lock';
 import { errorCode, UNIQUE_VIOLATION, violatedConstraint } from '../database/database-errors';
 import { requestFingerprint } from './fingerprint';
 import { checkIdempotencyKey, keyInUseError, keyReusedError, repeatedKeyError } from './idempotency.errors';
@@ -62,15 +63,24 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {
     const header = req.headers['idempotency-key'];
-    if (header === undefined) return this.finish(await this.txHost.withTransaction(() => this.run(next)));
+    const context = getContext(req);
+    const account = context.account!;
+    // Every write transaction holds its account's lock shared, before its first write, so that a
+    // sandbox reset lands wholly before or after it (see `lockAccountForWrite`).
+    if (header === undefined) {
+      return this.finish(
+        await this.txHost.withTransaction(async () => {
+          await lockAccountForWrite(this.txHost.tx, account);
+          return this.run(next);
+        }),
+      );
+    }
 
     // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
     // The key is echoed by the request middleware, on every POST answer, refusals included.
     if (timesSent(req, 'idempotency-key') > 1) throw repeatedKeyError();
     // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
     const key = checkIdempotencyKey(header as string);
-    const context = getContext(req);
-    const account = context.account!;
     const fingerprint = requestFingerprint(req.method, req.path, req.body as Params);
 
     // Fast path, outside any transaction: a committed record never changes, so if one is here
@@ -79,19 +89,26 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const saved = await this.keys.find(account, key, this.ttlSeconds);
     if (saved && !saved.expired) return this.answerFromRecord(saved, fingerprint, res);
 
+    // A `hold` fault waits once the key is locked (see below).
+    const held = context.whileKeyLocked;
     let outcome: Outcome | FoundKey;
     try {
       outcome = await this.txHost.withTransaction(async (): Promise<Outcome | FoundKey> => {
         // The key's lock, and under it a fresh look at the record: a request that held the lock
         // until just now has committed its record, and we replay it instead of executing a
-        // second time (see `IdempotencyService.claim`).
-        const claim = await this.keys.claim(account, key, this.ttlSeconds);
+        // second time (see `IdempotencyService.claim`). The account's lock comes with it, unless
+        // the request is to be held.
+        const claim = await this.keys.claim(account, key, this.ttlSeconds, held === undefined);
         if (!claim.locked) throw keyInUseError();
         const { record } = claim;
         if (record && !record.expired) return record;
         // A `hold` fault waits here, holding only the key's lock: a concurrent retry gets
-        // idempotency_key_in_use, and nothing else waits for this request (see FaultInterceptor).
-        await context.whileKeyLocked?.();
+        // idempotency_key_in_use, and nothing else waits for this request, not even a reset of
+        // the account (see FaultInterceptor). It takes the account's lock once the hold is over.
+        if (held) {
+          await held();
+          await lockAccountForWrite(this.txHost.tx, account);
+        }
         // An expired record is removed under the key's lock, so that the new one can be saved. The
         // purger may delete it at the same moment; then this DELETE waits for the purger's commit
         // and finds nothing left to delete, which is just as good.

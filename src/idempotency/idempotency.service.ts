@@ -58,7 +58,7 @@ export class IdempotencyService {
   /**
    * Tries to take the key's lock for the rest of the current transaction, without waiting, and if
    * it is taken, reads the key's record: one round trip, through the `idempotency_claim` function
-   * (migrations/1764000000003), whose comment says why the read must be a statement of its own
+   * (migrations/1764000000003, and 1764000000005), whose comment says why the read must be a statement of its own
    * after the lock.
    *
    * The lock is `pg_try_advisory_xact_lock`, which answers at once: taken, or held by another
@@ -74,9 +74,12 @@ export class IdempotencyService {
    * The lock is on a 64-bit hash of (account, key). Two different keys sharing a hash would only
    * make one of them wait its turn with a retryable `idempotency_key_in_use`; they can never share
    * a record, because the record is looked up by the key itself.
+   *
+   * With `forWrite`, the key's lock is followed in the same round trip by the account's, shared,
+   * which a request needs before it writes (see `lockAccountForWrite`).
    */
-  async claim(account: string, key: string, ttlSeconds: number): Promise<Claim> {
-    const [row]: ClaimRow[] = await this.txHost.tx.query('SELECT * FROM idempotency_claim($1, $2, $3)', [account, key, ttlSeconds]);
+  async claim(account: string, key: string, ttlSeconds: number, forWrite: boolean): Promise<Claim> {
+    const [row]: ClaimRow[] = await this.txHost.tx.query('SELECT * FROM idempotency_claim($1, $2, $3, $4)', [account, key, ttlSeconds, forWrite]);
     if (!row.locked) return { locked: false };
     return { locked: true, record: row.id === null ? null : toFoundKey(account, key, row) };
   }

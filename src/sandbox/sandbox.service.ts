@@ -6,6 +6,7 @@ import { canonicalPath } from '../common/canonical-path';
 import { ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { Customer } from '../customers/customer.entity';
+import { lockAccountForReset } from '../database/account-lock';
 import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ArmFaultDto } from './dto/arm-fault.dto';
@@ -89,9 +90,16 @@ export class SandboxService {
     return fired && { fault: fired.fault, delayMs: fired.delay_ms };
   }
 
-  /** Erases everything the account has: objects, idempotency keys, faults and log, at once. */
+  /**
+   * Erases everything the account has: objects, idempotency keys, faults and log, at once. Each
+   * DELETE sees what has committed by the time it starts, so the account lock, taken first, is
+   * what keeps a request that commits meanwhile from landing between two of them, its charge kept
+   * and its key erased: the reset waits for the account's writes in flight, and new ones wait for
+   * it (see `lockAccountForReset`).
+   */
   async reset(account: string): Promise<void> {
     await this.txHost.withTransaction(async () => {
+      await lockAccountForReset(this.txHost.tx, account);
       for (const entity of [Charge, Customer, IdempotencyKey, SandboxFault, LoggedRequest]) {
         await this.txHost.tx.getRepository(entity).delete({ account });
       }
