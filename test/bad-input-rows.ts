@@ -88,6 +88,8 @@ export const ROWS: Row[] = [
   { name: 'a negative amount', method: 'post', path: '/v1/charges', body: charge({ amount: '-100' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'a zero amount', method: 'post', path: '/v1/charges', body: charge({ amount: '0' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: "a fractional amount in a form ('20.5')", method: 'post', path: '/v1/charges', body: charge({ amount: '20.5' }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'a fractional amount in JSON that a double would round to whole (1999.99999999999999)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: '{"amount":1999.99999999999999,"currency":"usd","source":"tok_visa"}', status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'a JSON key written twice with different values', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: '{"amount":2000,"amount":5000,"currency":"usd","source":"tok_visa"}', status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a fractional amount in JSON (20.5)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ amount: 20.5 }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: "amount 'abc'", method: 'post', path: '/v1/charges', body: charge({ amount: 'abc' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: "amount in exponent notation ('1e3')", method: 'post', path: '/v1/charges', body: charge({ amount: '1e3' }), status: 400, type: 'invalid_request_error', param: 'amount' },

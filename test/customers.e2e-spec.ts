@@ -23,6 +23,17 @@ describe('customers', () => {
     expect(res.body).toMatchObject({ email: 'j@example.com', balance: -500, metadata: { a: 'b' } });
   });
 
+  it('stores a JSON number digit for digit, and its form spelling is the same request under one key', async () => {
+    const json = '{"metadata":{"order":123456789012345678,"ratio":2.50}}';
+    const created = await t.http().post('/v1/customers').auth(KEY, '').set('Idempotency-Key', 'k-digits').type('json').send(json).expect(200);
+    expect(created.body.metadata).toEqual({ order: '123456789012345678', ratio: '2.5' });
+    const retry = await post(t, '/v1/customers', { metadata: { order: '123456789012345678', ratio: '2.5' } }).set('Idempotency-Key', 'k-digits').expect(200);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    // A double cannot tell this number from the first; the digits can.
+    const other = await t.http().post('/v1/customers').auth(KEY, '').set('Idempotency-Key', 'k-digits').type('json').send('{"metadata":{"order":123456789012345680,"ratio":2.5}}');
+    expect(other.status).toBe(409);
+  });
+
   it('decodes a body in the charset its Content-Type names: Latin-1, UTF-16, and UTF-8 by any name', async () => {
     const bodies: [string, Buffer][] = [
       ['application/x-www-form-urlencoded; charset=iso-8859-1', Buffer.from('name=café', 'latin1')],

@@ -114,3 +114,41 @@ describe('parseForm and percent-escapes', () => {
     expect(refusal.message).toMatch(/percent-escape/);
   });
 });
+
+describe('parseJson and numbers', () => {
+  it('reads a number from its digits, never through a double that would change it', () => {
+    expect(parseBody(JSON_TYPE, '{"amount":1999.99999999999999,"metadata":{"order":123456789012345678}}')).toEqual({
+      amount: '1999.99999999999999',
+      metadata: { order: '123456789012345678' },
+    });
+  });
+
+  it.each([
+    ['2000', '2000'],
+    ['2e3', '2000'],
+    ['2000.0', '2000'],
+    ['2.000E+3', '2000'],
+    ['-0', '0'],
+    ['1e21', '1000000000000000000000'],
+    ['0.1', '0.1'],
+    ['1e-7', '0.0000001'],
+    ['-12.50', '-12.5'],
+  ])('writes %s as %s, one text for one value', (json, text) => {
+    expect(parseBody(JSON_TYPE, `{"n":${json}}`)).toEqual({ n: text });
+  });
+
+  it.each(['1e309', '-1e309', '1e-309'])('refuses %s, beyond the range of a double, naming the parameter', (json) => {
+    expect(refusalOf(() => parseBody(JSON_TYPE, `{"metadata":{"n":${json}}}`)).error).toMatchObject({ param: 'metadata[n]' });
+  });
+
+  it('refuses a key written twice with different values, and takes one written twice alike', () => {
+    expect(refusalOf(() => parseBody(JSON_TYPE, '{"amount":2000,"amount":50}')).error.message).toMatch(/^The request body is not valid JSON: Duplicate key 'amount'/);
+    expect(parseBody(JSON_TYPE, '{"amount":2000,"amount":2000}')).toEqual({ amount: '2000' });
+  });
+
+  it('refuses nesting too deep for the parser with a 400 naming the parameter, not a stack overflow', () => {
+    const deep = `{"name":"x","a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
+    expect(refusalOf(() => parseBody(JSON_TYPE, deep)).error).toMatchObject({ param: 'a', message: expect.stringMatching(/nested at most 5 levels deep/) });
+    expect(refusalOf(() => parseBody(JSON_TYPE, `${'['.repeat(200_000)}${']'.repeat(200_000)}`)).error.message).toMatch(/must be an object/);
+  });
+});

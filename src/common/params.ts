@@ -1,3 +1,5 @@
+import Big from 'big.js';
+import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError } from './errors';
 
@@ -100,12 +102,8 @@ function badString(text: string): string | null {
 function normalize(value: unknown, path: string, depth: number, isHash = false): Param {
   if (depth > MAX_PARAM_DEPTH) throw tooDeep(path);
   if (value === null) return '';
-  // JSON.parse reads a number too large for a double, such as 1e400, as Infinity, which no
-  // parameter means; a form cannot send it either.
-  if (typeof value === 'number' && !Number.isFinite(value)) {
-    throw new InvalidRequestError(`Invalid number in ${path}: it is too large.`, { param: path });
-  }
-  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (value instanceof JsonNumber) return numberText(value, path);
+  if (typeof value === 'boolean') return String(value);
   if (typeof value === 'string') {
     const problem = badString(value);
     if (problem) throw new InvalidRequestError(`Invalid string in ${path}: ${problem}.`, { param: path });
@@ -252,17 +250,72 @@ export function parseForm(text: string): Params {
   return toParams(parsed);
 }
 
-/** Parses a JSON body into the same `Params` the equivalent form body would give. */
+/**
+ * A JSON number, as the text a form would send for it. It is read from the number's own digits,
+ * never through a double, which would change the value: `1999.99999999999999` would become an
+ * amount of 2000, and metadata `123456789012345678` would be stored as `…680`. The same value
+ * gives the same text however it is written (`2e3`, `2000.0` and `2000` are all `2000`), so
+ * that a retry that writes it differently is the same request. A number beyond a double's range,
+ * whose digits would run to hundreds of characters, is refused.
+ */
+class JsonNumber {
+  constructor(readonly text: string) {}
+}
+
+/** Largest power of ten a JSON number may have, near a double's limit (about 1.8e308). */
+const MAX_DECIMAL_EXPONENT = 308;
+
+function numberText(value: JsonNumber, path: string): string {
+  const decimal = new Big(value.text);
+  // Big keeps the power of ten of the first significant digit in `e`; zero has 0.
+  if (Math.abs(decimal.e) > MAX_DECIMAL_EXPONENT) {
+    throw new InvalidRequestError(`Invalid number in ${path}: it is too large or too small.`, { param: path });
+  }
+  // Plain digits, without trailing zeros or an exponent; `-0` is `0`.
+  return decimal.toFixed();
+}
+
+/** Whether `value` holds arrays or objects more than `levels` deep. */
+function nestedDeeperThan(value: unknown, levels: number): boolean {
+  if (typeof value !== 'object' || value === null) return false;
+  return levels === 0 || Object.values(value).some((item) => nestedDeeperThan(item, levels - 1));
+}
+
+/**
+ * The 400 for a body nested thousands of levels deep, which exhausts lossless-json's recursive
+ * parser. JSON.parse, which does not recurse, reads it, to name the top-level parameter that holds
+ * the nesting, as `normalize` names a parameter nested a few levels too deep.
+ */
+function tooDeepForParser(text: string): InvalidRequestError {
+  const parsed: unknown = JSON.parse(text);
+  if (!isParamsObject(parsed)) return notAnObject();
+  const deep = Object.entries(parsed).find(([, value]) => nestedDeeperThan(value, MAX_PARAM_DEPTH));
+  return deep ? tooDeep(deep[0]) : new InvalidRequestError('The request body is nested too deeply.');
+}
+
+/** Whether a parsed JSON body is an object, as a body of parameters must be. */
+function isParamsObject(parsed: unknown): parsed is object {
+  return typeof parsed === 'object' && parsed !== null && !Array.isArray(parsed) && !(parsed instanceof JsonNumber);
+}
+
+const notAnObject = () => new InvalidRequestError('The JSON body must be an object of parameters.');
+
+/**
+ * Parses a JSON body into the same `Params` the equivalent form body would give. lossless-json
+ * is JSON.parse with numbers handed over as their text (see JsonNumber); unlike JSON.parse, it
+ * refuses a key written twice with different values, rather than keeping the last one unseen.
+ */
 export function parseJson(text: string): Params {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(text);
-  } catch {
-    throw new InvalidRequestError('The request body is not valid JSON.');
+    parsed = parseLossless(text, null, (digits) => new JsonNumber(digits));
+  } catch (error) {
+    // Its parser recurses into each array and object, so nesting thousands deep exhausts the
+    // stack (a RangeError); anything else it throws is a SyntaxError describing the text.
+    if (error instanceof RangeError) throw tooDeepForParser(text);
+    throw new InvalidRequestError(`The request body is not valid JSON: ${(error as Error).message}.`);
   }
-  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
-    throw new InvalidRequestError('The JSON body must be an object of parameters.');
-  }
+  if (!isParamsObject(parsed)) throw notAnObject();
   return toParams(parsed);
 }
 
