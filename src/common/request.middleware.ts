@@ -1,6 +1,7 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
-import { isUtf8 } from 'node:buffer';
-import { text } from 'express';
+import { parse as parseContentType } from 'content-type';
+import { TextDecoder } from 'node:util';
+import { raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { apiKeyFrom } from './auth.guard';
 import { unsupportedExpectation } from './client-error';
@@ -61,39 +62,48 @@ function unmetExpectationError(req: Request): InvalidRequestError | undefined {
   return new InvalidRequestError(unsupportedExpectation(expectation), {}, 417);
 }
 
-/** Requests whose body's bytes are not text in the charset they name (UTF-8 when they name none). */
-const undecodable = new WeakSet<object>();
+/** Names of US-ASCII among the standard's labels, which it reads as windows-1252 (see `bodyText`). */
+const ASCII_LABELS = new Set(['us-ascii', 'ascii', 'ansi_x3.4-1968']);
 
-/**
- * Whether `bytes` are valid text in `charset`. UTF-8, under any of its names (`utf-8`, `utf_8`,
- * `unicode-1-1-utf-8`), is checked at once; other charsets with a strict decoder of Node's own.
- * A charset Node's decoder does not know is left to body-parser, which decodes more of them.
- */
-function decodable(bytes: Buffer, charset: string): boolean {
-  if (charset.toLowerCase().replace(/[^a-z0-9]/g, '').endsWith('utf8')) return isUtf8(bytes);
+/** The charset a Content-Type names, lower-cased, or undefined when it names none or is malformed. */
+function charsetOf(contentType: string | undefined): string | undefined {
   try {
-    new TextDecoder(charset, { fatal: true }).decode(bytes);
-    return true;
-  } catch (error) {
-    return (error as { code?: unknown }).code === 'ERR_ENCODING_NOT_SUPPORTED';
+    return contentType === undefined ? undefined : parseContentType(contentType).parameters.charset?.toLowerCase();
+  } catch {
+    return undefined;
   }
 }
 
 /**
- * Reads any body as text, up to the size limit; `parseBody` decides what the text means. Bytes
- * that are not valid in the body's charset would be decoded to U+FFFD and stored as that, unlike
- * what was sent, so `verify`, which sees the raw bytes first, marks such a request for the
- * middleware to refuse. It marks rather than throws because body-parser answers a throw from
- * `verify` with a 403.
+ * A body's bytes as text in the charset its Content-Type names (UTF-8 when it names none), decoded
+ * as the WHATWG Encoding standard says, as browsers do, by Node's own decoder. The decoder is
+ * fatal: bytes that are not valid text in the charset are refused, where a lenient decoder would
+ * turn them into U+FFFD and the request would be stored unlike what was sent. One decoder both
+ * checks and decodes, so the two cannot disagree about what a charset's name means. Two names
+ * the standard reads otherwise are made strict: UTF-8 by any spelling (`utf_8`), and US-ASCII,
+ * which the standard reads as windows-1252, so that bytes over 0x7F sent as ASCII are refused
+ * rather than read as Latin letters.
  */
-const readBodyText = text({
-  type: () => true,
-  limit: MAX_BODY_BYTES,
-  defaultCharset: 'utf-8',
-  verify: (req, _res, bytes, charset) => {
-    if (!decodable(bytes, charset)) undecodable.add(req);
-  },
-});
+function bodyText(bytes: Buffer, contentType: string | undefined): string {
+  const label = charsetOf(contentType) ?? 'utf-8';
+  const ascii = ASCII_LABELS.has(label);
+  const encoding = ascii || label.replace(/[^a-z0-9]/g, '') === 'utf8' ? 'utf-8' : label;
+  let decoder: TextDecoder;
+  try {
+    decoder = new TextDecoder(encoding, { fatal: true });
+  } catch {
+    throw new InvalidRequestError(`Unsupported charset ${JSON.stringify(label)}: send UTF-8, or name a charset of the WHATWG Encoding standard.`, {}, 415);
+  }
+  try {
+    if (ascii && bytes.some((byte) => byte > 0x7f)) throw new RangeError('not ASCII');
+    return decoder.decode(bytes);
+  } catch {
+    throw new InvalidRequestError('The request body is not valid text in its charset (UTF-8 unless the Content-Type names another).');
+  }
+}
+
+/** Reads any body as bytes, up to the size limit; `bodyText` decodes them, `parseBody` parses them. */
+const readBody = raw({ type: () => true, limit: MAX_BODY_BYTES });
 
 /**
  * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
@@ -136,13 +146,13 @@ export class RequestMiddleware implements NestMiddleware {
     // parsing a large one takes time, and no one without a key should spend the server's.
     const keyError = missingKeyError(req);
     if (keyError) return next(keyError);
-    readBodyText(req, res, (error?: unknown) => {
+    readBody(req, res, (error?: unknown) => {
       if (error) return next(error);
-      if (undecodable.has(req)) {
-        return next(new InvalidRequestError('The request body is not valid text in its charset (UTF-8 unless the Content-Type names another).'));
-      }
       try {
-        req.body = parseBody(req.headers['content-type'], typeof req.body === 'string' ? req.body : '');
+        // body-parser leaves `body` unset for a request without one.
+        const bytes: unknown = req.body;
+        const text = Buffer.isBuffer(bytes) && bytes.length > 0 ? bodyText(bytes, req.headers['content-type']) : '';
+        req.body = parseBody(req.headers['content-type'], text);
         next();
       } catch (parseError) {
         next(parseError);
