@@ -195,6 +195,8 @@ export const ROWS: Row[] = [
   { name: 'an empty Bearer', method: 'post', path: '/v1/customers', auth: 'Bearer ', body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'two Authorization headers, each with a key', method: 'post', path: '/v1/customers', auth: [BEARER, 'Bearer sk_test_someone_else'], body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'two Authorization headers on a GET', method: 'get', path: `/v1/customers/${CUSTOMER}`, auth: [BEARER, BEARER], status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'Basic with base64 broken by other characters', method: 'post', path: '/v1/customers', auth: `Basic ${Buffer.from(`${KEY}:`).toString('base64').replace(/^(..)/, '$1!')}`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'Basic with base64 followed by more', method: 'post', path: '/v1/customers', auth: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}x`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'a Bearer key followed by more', method: 'post', path: '/v1/customers', auth: `${BEARER} extra`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and broken JSON: the key is answered first', method: 'post', path: '/v1/customers', auth: null, contentType: JSON_TYPE, body: '{"name":', status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and an unsupported Content-Type: the key is answered first', method: 'post', path: '/v1/charges', auth: null, contentType: 'text/plain', body: 'amount=1', status: 401, type: 'invalid_request_error', param: undefined },

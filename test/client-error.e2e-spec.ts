@@ -3,13 +3,13 @@ import { connect } from 'node:net';
 import { bootApp, KEY, TestApp } from './helpers';
 
 /**
- * Sends raw bytes on a new connection and returns everything the server answers before it closes
+ * Sends raw bytes (each character one byte, as Latin-1 writes it) on a new connection and returns everything the server answers before it closes
  * the connection (each request here asks it to, or is one it closes after answering). The client
  * side stays open meanwhile: Node would drop a connection half-closed before its answer was ready.
  */
 function rawRequest(port: number, bytes: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+    const socket = connect(port, '127.0.0.1', () => socket.write(bytes, 'latin1'));
     let answer = '';
     socket.setEncoding('latin1');
     socket.on('data', (chunk) => (answer += chunk));
@@ -108,6 +108,16 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
   it('serves an HTTP/1.0 request without a Host header, which HTTP/1.0 allows', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.0\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);
+  });
+
+  /** GETs the customer list on a raw connection with this Authorization value. */
+  const listWithAuthorization = async (value: string) =>
+    parse(await rawRequest(port, `GET /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: ${value}\r\nConnection: close\r\n\r\n`)).status;
+
+  it('takes spaces and tabs around an Authorization value as HTTP does, but not a no-break space', async () => {
+    expect(await listWithAuthorization(` \t Bearer \t ${KEY} \t`)).toBe(200);
+    expect(await listWithAuthorization(`Bearer ${KEY}\xa0`)).toBe(401);
+    expect(await listWithAuthorization(`\xa0Bearer ${KEY}`)).toBe(401);
   });
 
   it('still serves a well-formed request afterwards', async () => {
