@@ -59,6 +59,7 @@ export class AddAccountWriteLock1764000000005 implements MigrationInterface {
           PERFORM account_write_lock(claim_account);
         END IF;
         -- A new statement, so a new snapshot: it sees what committed while the locks were taken.
+        -- Its test of expiry is the one IdempotencyService's find and purge make (expiredAfter).
         RETURN QUERY
           SELECT true, k.id, k.fingerprint, k.method, k.path, k.status_code, k.response_body, k.request_id,
                  k.created_at, k.created_at <= now() - make_interval(secs => ttl_seconds)

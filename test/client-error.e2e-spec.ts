@@ -120,6 +120,14 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await listWithAuthorization(`\xa0Bearer ${KEY}`)).toBe(401);
   });
 
+  it('refuses an Idempotency-Key with bytes over 0x7F, and does not echo it as other bytes', async () => {
+    const answer = parse(await postCustomer('keyed', 'Host: x\r\nConnection: close\r\nIdempotency-Key: caf\xc3\xa9\r\n'));
+    expect(answer.status).toBe(400);
+    expect(answer.body.error.message).toMatch(/Idempotency-Key/);
+    expect(answer.headers['idempotency-key']).toBeUndefined();
+    expect(await customersNamed('keyed')).toBe(0);
+  });
+
   it('still serves a well-formed request afterwards', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

@@ -110,6 +110,18 @@ describe('idempotency_claim', () => {
     expect(none.rows).toEqual([{ locked: true, id: null }]);
   });
 
+  it('dates a record when it is saved, not when its transaction began, so a long hold does not age it', async () => {
+    await holder.query('BEGIN');
+    await holder.query('SELECT pg_sleep(0.5)');
+    const { rows } = await holder.query(
+      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id)
+       VALUES ('acct_a', 'k-late', 'f', 'POST', '/v1/charges', 200, '{}', 'req_late')
+       RETURNING extract(epoch FROM created_at - now())::float AS after_begin`,
+    );
+    await holder.query('COMMIT');
+    expect(rows[0].after_begin).toBeGreaterThanOrEqual(0.5);
+  });
+
   /** Whether some statement of this database waits for an advisory lock. */
   const waitingForLock = async () =>
     (await t.dataSource.query(`SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`))[0].n > 0;

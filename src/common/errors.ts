@@ -160,13 +160,21 @@ export class InternalApiError extends ApiError {
   }
 }
 
+const DATABASE_UNAVAILABLE_MESSAGE =
+  'The database is unavailable, so the request may not have been applied. Retry in a moment with the same Idempotency-Key: it is then applied exactly once.';
+
 /** Seconds a client is told to wait (`Retry-After`) before retrying while the database is down. */
 const DATABASE_DOWN_RETRY_AFTER_SECONDS = 1;
 
-/** The database does not answer; the request changed nothing and may be retried. */
+/**
+ * The database does not answer. Usually nothing was changed, but not always: a connection lost
+ * while its COMMIT was on the way may have committed. So the message does not promise nothing
+ * happened; it tells the client how to retry safely, which is what CONTRACT §5 promises: a retry
+ * with the same key replays what committed, or executes afresh.
+ */
 export class DatabaseUnavailableError extends ApiError {
   constructor() {
-    super(503, 'api_error', 'The database is unavailable. Nothing was changed; retry in a moment.', {}, {
+    super(503, 'api_error', DATABASE_UNAVAILABLE_MESSAGE, {}, {
       'Stripe-Should-Retry': 'true',
       'Retry-After': String(DATABASE_DOWN_RETRY_AFTER_SECONDS),
     });

@@ -11,6 +11,9 @@ import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
 
+/** A character outside ASCII, as Node reads a header byte over 0x7F (Latin-1). */
+const NOT_ASCII = /[^\x00-\x7f]/;
+
 /** Routes that need an API key; everything else (`/health`, `/docs`, the playground) is open. */
 const AUTHENTICATED_PREFIXES = ['/v1/', '/_sandbox/'];
 
@@ -125,9 +128,12 @@ export class RequestMiddleware implements NestMiddleware {
 
     // A POST's answer echoes its Idempotency-Key, whatever the answer: a client can match a
     // refusal (401, 404, a sandbox fault) to the attempt it made as well as a success. Node has
-    // already checked the header's characters, so it can be sent back as it came.
+    // already checked the header's characters, so it can be sent back as it came, unless it holds
+    // a byte over 0x7F: Node reads those as Latin-1 but may write the answer's headers as UTF-8,
+    // so the echo would come back as other bytes. Such a key is refused (it is not printable
+    // ASCII), and its answer does not echo it rather than echo it wrong.
     const key = req.headers['idempotency-key'];
-    if (req.method === 'POST' && key !== undefined) res.setHeader('Idempotency-Key', key);
+    if (req.method === 'POST' && key !== undefined && !NOT_ASCII.test(String(key))) res.setHeader('Idempotency-Key', key);
 
     const httpError = badHostError(req) ?? unmetExpectationError(req);
     if (httpError) {

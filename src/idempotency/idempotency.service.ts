@@ -40,6 +40,13 @@ function toFoundKey(account: string, key: string, row: RecordRow): FoundKey {
   };
 }
 
+/**
+ * When a record has expired: once it is `ttl` seconds old, to the second it turns so. `find`, the
+ * purge and `idempotency_claim` (migrations/1764000000005, which writes the same test in SQL) must
+ * agree, or the fast path and the locked path would disagree about one record.
+ */
+const expiredAfter = (ttl: string) => `created_at <= now() - make_interval(secs => ${ttl})`;
+
 export type NewKey = Pick<IdempotencyKey, 'account' | 'key' | 'fingerprint' | 'method' | 'path' | 'statusCode' | 'responseBody' | 'requestId'>;
 
 /**
@@ -88,7 +95,7 @@ export class IdempotencyService {
   async find(account: string, key: string, ttlSeconds: number): Promise<FoundKey | null> {
     const [row]: RecordRow[] = await this.txHost.tx.query(
       `SELECT id, fingerprint, method, path, status_code, response_body, request_id, created_at,
-              created_at <= now() - make_interval(secs => $3) AS expired
+              ${expiredAfter('$3')} AS expired
          FROM idempotency_keys
         WHERE account = $1 AND key = $2`,
       [account, key, ttlSeconds],
@@ -109,7 +116,7 @@ export class IdempotencyService {
     const result = await this.repo
       .createQueryBuilder()
       .delete()
-      .where('created_at <= now() - make_interval(secs => :ttl)', { ttl: ttlSeconds })
+      .where(expiredAfter(':ttl'), { ttl: ttlSeconds })
       .execute();
     return result.affected ?? 0;
   }
