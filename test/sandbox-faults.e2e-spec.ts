@@ -138,6 +138,12 @@ describe('which requests a fault matches', () => {
     await post(t, '/v1/customers', {}).expect(200);
   });
 
+  it('arms a path written with characters a request escapes, and fires on the escaped request', async () => {
+    const fault = await arm({ fault: 'rate_limit', path: '/v1/customers/cus_café' });
+    expect(fault.path).toBe('/v1/customers/cus_caf%C3%A9');
+    await get(t, '/v1/customers/cus_caf%c3%a9').expect(429);
+  });
+
   it('fires on every path under a prefix ending in *', async () => {
     await arm({ fault: 'error_before_execute', path: '/v1/charges*', times: 2 });
     await post(t, '/v1/customers', {}).expect(200);

@@ -62,7 +62,7 @@ export function IsMetadata() {
 }
 
 /**
- * Characters as the length limits count them: code points, so an emoji is one, as it is for
+ * Characters as the length limits count them: code points, so 😀 is one (a flag is two), as it is for
  * `name` and every other text field (class-validator's MaxLength counts the same way), and not
  * the two UTF-16 units of JavaScript's `length`.
  */
