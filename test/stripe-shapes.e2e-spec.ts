@@ -1,5 +1,5 @@
 import type Stripe from 'stripe';
-import { bootApp, post, TestApp, truncateAll } from './helpers';
+import { bootApp, KEY, OTHER_KEY, post, TestApp, truncateAll } from './helpers';
 
 /**
  * The keys a Stripe type requires (not marked `?`). The tables below must list exactly these
@@ -35,6 +35,17 @@ const CHARGE_FIELDS: FieldTable<Stripe.Charge> = {
   status: 'required', transfer: 'optional', transfer_data: 'required', transfer_group: 'required',
 };
 
+const CARD_FIELDS: FieldTable<Stripe.Card> = {
+  id: 'required', object: 'required', account: 'optional', address_city: 'required', address_country: 'required',
+  address_line1: 'required', address_line1_check: 'required', address_line2: 'required', address_state: 'required',
+  address_zip: 'required', address_zip_check: 'required', allow_redisplay: 'optional', available_payout_methods: 'optional',
+  brand: 'required', country: 'required', currency: 'optional', customer: 'optional', cvc_check: 'required',
+  default_for_currency: 'optional', deleted: 'optional', description: 'optional', dynamic_last4: 'required',
+  exp_month: 'required', exp_year: 'required', fingerprint: 'optional', funding: 'required', iin: 'optional',
+  issuer: 'optional', last4: 'required', metadata: 'required', name: 'required', networks: 'optional',
+  regulated_status: 'required', status: 'optional', tokenization_method: 'required',
+};
+
 /** Every required field is present, and every field present is one Stripe's type declares. */
 function expectShape(body: Record<string, unknown>, fields: Record<string, 'required' | 'optional'>): void {
   const required = Object.keys(fields).filter((k) => fields[k] === 'required');
@@ -62,8 +73,26 @@ describe('objects shaped like the stripe package types', () => {
     const { body } = await post(t, '/v1/charges', { amount: 1234, currency: 'usd', source: 'tok_mastercard' }).expect(200);
     expectShape(body, CHARGE_FIELDS);
     expect(body.payment_method_details).toMatchObject({ type: 'card', card: { brand: 'mastercard', last4: '4444' } });
-    expect(body.source).toMatchObject({ object: 'card', last4: '4444' });
+    expect(body.source).toMatchObject({ object: 'card', last4: '4444', cvc_check: 'pass' });
+    expectShape(body.source, CARD_FIELDS);
     expect(body.outcome).toMatchObject({ network_status: 'approved_by_network', type: 'authorized' });
+  });
+
+  it("gives a card one fingerprint in an account, another in another account, and fails the CVC check of the card made to", async () => {
+    const charge = (source: string, key = KEY) => post(t, '/v1/charges', { amount: 1234, currency: 'usd', source }, key);
+    const first = (await charge('tok_visa').expect(200)).body;
+    const again = (await charge('4242424242424242').expect(200)).body;
+    const other = (await charge('tok_mastercard').expect(200)).body;
+    const elsewhere = (await charge('tok_visa', OTHER_KEY).expect(200)).body;
+    expect(first.source.fingerprint).toMatch(/^[0-9A-Za-z]{16}$/);
+    expect(again.source.fingerprint).toBe(first.source.fingerprint);
+    expect(again.payment_method_details.card.fingerprint).toBe(first.source.fingerprint);
+    expect(other.source.fingerprint).not.toBe(first.source.fingerprint);
+    expect(elsewhere.source.fingerprint).not.toBe(first.source.fingerprint);
+    const cvc = await charge('tok_chargeDeclinedIncorrectCvc').expect(402);
+    const { body: failed } = await t.http().get(`/v1/charges/${cvc.body.error.charge}`).auth(KEY, '').expect(200);
+    expect(failed.source.cvc_check).toBe('fail');
+    expect(failed.payment_method_details.card.checks.cvc_check).toBe('fail');
   });
 
   it('returns a declined charge with the same fields, its failure filled in', async () => {

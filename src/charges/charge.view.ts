@@ -1,6 +1,7 @@
 import type Stripe from 'stripe';
-import { Customer } from '../customers/customer.entity';
+import { cardFingerprint } from '../common/ids';
 import { unixSeconds } from '../common/timestamps';
+import { Customer } from '../customers/customer.entity';
 import { customerView, deletedCustomerView } from '../customers/customer.view';
 import { Charge } from './charge.entity';
 
@@ -39,6 +40,9 @@ function customerField(charge: Charge, expanded: Customer | null | undefined): S
 export function chargeView(charge: Charge, expandedCustomer?: Customer | null): Stripe.Charge {
   const { card } = charge;
   const sourceId = `card_${charge.id.slice(3)}`;
+  const fingerprint = cardFingerprint(charge.account, `${card.brand} ${card.last4}`);
+  // Test cards pass the CVC check, but the one made to fail it.
+  const cvcCheck = charge.failureCode === 'incorrect_cvc' ? 'fail' : 'pass';
   return {
     id: charge.id,
     object: 'charge',
@@ -73,11 +77,11 @@ export function chargeView(charge: Charge, expandedCustomer?: Customer | null): 
       type: 'card',
       card: {
         brand: card.brand,
-        checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: 'pass' },
+        checks: { address_line1_check: null, address_postal_code_check: null, cvc_check: cvcCheck },
         country: card.country,
         exp_month: card.exp_month,
         exp_year: card.exp_year,
-        fingerprint: null,
+        fingerprint,
         funding: card.funding,
         last4: card.last4,
         network: card.brand,
@@ -94,15 +98,29 @@ export function chargeView(charge: Charge, expandedCustomer?: Customer | null): 
     source: {
       id: sourceId,
       object: 'card',
+      address_city: null,
+      address_country: null,
+      address_line1: null,
+      address_line1_check: null,
+      address_line2: null,
+      address_state: null,
+      address_zip: null,
+      address_zip_check: null,
       brand: card.brand,
       country: card.country,
+      customer: charge.customer,
+      cvc_check: cvcCheck,
+      dynamic_last4: null,
       exp_month: card.exp_month,
       exp_year: card.exp_year,
+      fingerprint,
       funding: card.funding,
       last4: card.last4,
-      customer: charge.customer,
       metadata: {},
-    } as Stripe.Card,
+      name: null,
+      regulated_status: 'unregulated',
+      tokenization_method: null,
+    } satisfies Stripe.Card,
     source_transfer: null,
     statement_descriptor: null,
     statement_descriptor_suffix: null,

@@ -28,14 +28,32 @@ function randomChunk(n: number): Buffer {
   return entropy.subarray(entropyUsed - n, entropyUsed);
 }
 
+/**
+ * Bytes as base-62 characters, one each. 256 is not a multiple of 62, so the first characters are
+ * very slightly more likely; for unguessability the bits matter, not perfect uniformity.
+ */
+function base62(bytes: Uint8Array): string {
+  let out = '';
+  for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
+  return out;
+}
+
 /** The one id generator: `newId('ch')` → `ch_3fJ…`. */
 export function newId(prefix: string): string {
-  const bytes = randomChunk(ID_LENGTH);
-  let out = '';
-  // 256 is not a multiple of 62, so the first characters are very slightly more likely; for
-  // unguessability the 143 bits matter, not perfect uniformity.
-  for (const b of bytes) out += ALPHABET[b % ALPHABET.length];
-  return `${prefix}_${out}`;
+  return `${prefix}_${base62(randomChunk(ID_LENGTH))}`;
+}
+
+/** Characters in a card's fingerprint, as in Stripe's. */
+const FINGERPRINT_LENGTH = 16;
+
+/**
+ * A card's `fingerprint`, as Stripe gives it: the same for one card number every time it is used
+ * in an account, so a client can tell two charges on one card; and different in another account,
+ * so it reveals nothing across accounts. `card` names the card (oncepay's test cards are told
+ * apart by brand and last four digits).
+ */
+export function cardFingerprint(account: string, card: string): string {
+  return base62(createHash('sha256').update(`${account}\n${card}`).digest().subarray(0, FINGERPRINT_LENGTH));
 }
 
 /** True when `id` has the shape of an id with this prefix; anything else cannot exist. */
