@@ -1,16 +1,17 @@
 import { bootApp, get, KEY, OTHER_KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
 
-const DECLINES: [string, string, string][] = [
-  ['tok_chargeDeclined', 'card_declined', 'generic_decline'],
-  ['4000000000000002', 'card_declined', 'generic_decline'],
-  ['tok_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds'],
-  ['4000000000009995', 'card_declined', 'insufficient_funds'],
-  ['tok_chargeDeclinedExpiredCard', 'expired_card', 'expired_card'],
-  ['4000000000000069', 'expired_card', 'expired_card'],
-  ['tok_chargeDeclinedIncorrectCvc', 'incorrect_cvc', 'incorrect_cvc'],
-  ['4000000000000127', 'incorrect_cvc', 'incorrect_cvc'],
-  ['tok_chargeDeclinedProcessingError', 'processing_error', 'processing_error'],
-  ['4000000000000119', 'processing_error', 'processing_error'],
+/** Source, code, decline code, and the card field Stripe names in `param`, if any. */
+const DECLINES: [string, string, string, string | undefined][] = [
+  ['tok_chargeDeclined', 'card_declined', 'generic_decline', undefined],
+  ['4000000000000002', 'card_declined', 'generic_decline', undefined],
+  ['tok_chargeDeclinedInsufficientFunds', 'card_declined', 'insufficient_funds', undefined],
+  ['4000000000009995', 'card_declined', 'insufficient_funds', undefined],
+  ['tok_chargeDeclinedExpiredCard', 'expired_card', 'expired_card', 'exp_month'],
+  ['4000000000000069', 'expired_card', 'expired_card', 'exp_month'],
+  ['tok_chargeDeclinedIncorrectCvc', 'incorrect_cvc', 'incorrect_cvc', 'cvc'],
+  ['4000000000000127', 'incorrect_cvc', 'incorrect_cvc', 'cvc'],
+  ['tok_chargeDeclinedProcessingError', 'processing_error', 'processing_error', undefined],
+  ['4000000000000119', 'processing_error', 'processing_error', undefined],
 ];
 
 describe('charges', () => {
@@ -39,9 +40,10 @@ describe('charges', () => {
     expect((await get(t, `/v1/charges/${res.body.id}`)).body).toEqual(res.body);
   });
 
-  it.each(DECLINES)('declines %s with 402 %s / %s and stores the failed charge', async (source, code, declineCode) => {
+  it.each(DECLINES)('declines %s with 402 %s / %s, param %s, and stores the failed charge', async (source, code, declineCode, param) => {
     const res = await post(t, '/v1/charges', { amount: 2000, currency: 'usd', source }).expect(402);
     expect(res.body.error).toMatchObject({ type: 'card_error', code, decline_code: declineCode });
+    expect(res.body.error.param).toBe(param);
     expect(res.body.error.charge).toMatch(/^ch_/);
     const stored = await get(t, `/v1/charges/${res.body.error.charge}`).expect(200);
     expect(stored.body).toMatchObject({ status: 'failed', paid: false, captured: false, failure_code: code, amount_captured: 0 });

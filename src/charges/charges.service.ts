@@ -85,7 +85,7 @@ export class ChargesService {
     });
     await insertRows(this.repo, [charge]);
     if (decline) {
-      throw new CardError(decline.message, { code: decline.code, decline_code: decline.decline_code, charge: charge.id });
+      throw new CardError(decline.message, { code: decline.code, decline_code: decline.decline_code, charge: charge.id, param: decline.param });
     }
     return { charge, customer };
   }

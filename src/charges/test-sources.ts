@@ -16,6 +16,8 @@ export interface Decline {
   code: string;
   decline_code: string;
   message: string;
+  /** The card field at fault, as Stripe names it in the error's `param`, when there is one. */
+  param?: 'exp_month' | 'cvc';
 }
 
 export interface TestSource {
@@ -30,8 +32,8 @@ const visa = (last4: string): CardDetails => ({ brand: 'visa', last4, ...EXP });
 const DECLINES = {
   generic: { code: 'card_declined', decline_code: 'generic_decline', message: 'Your card was declined.' },
   insufficientFunds: { code: 'card_declined', decline_code: 'insufficient_funds', message: 'Your card has insufficient funds.' },
-  expired: { code: 'expired_card', decline_code: 'expired_card', message: 'Your card has expired.' },
-  incorrectCvc: { code: 'incorrect_cvc', decline_code: 'incorrect_cvc', message: "Your card's security code is incorrect." },
+  expired: { code: 'expired_card', decline_code: 'expired_card', message: 'Your card has expired.', param: 'exp_month' },
+  incorrectCvc: { code: 'incorrect_cvc', decline_code: 'incorrect_cvc', message: "Your card's security code is incorrect.", param: 'cvc' },
   processing: {
     code: 'processing_error',
     decline_code: 'processing_error',
