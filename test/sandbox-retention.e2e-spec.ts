@@ -1,4 +1,5 @@
-import { RequestLogService, REQUEST_LOG_RETENTION_HOURS } from '../src/sandbox/request-log.service';
+import { RequestLogService } from '../src/sandbox/request-log.service';
+import { REQUEST_LOG_RETENTION_HOURS } from '../src/sandbox/sandbox.constants';
 import { bootApp, get, TestApp, truncateAll } from './helpers';
 
 describe('request log retention', () => {

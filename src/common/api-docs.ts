@@ -16,8 +16,10 @@ import {
   type HeaderObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { FAULTS, MAX_FAULT_DELAY_MS } from '../sandbox/faults';
-import { IDEMPOTENCY_KEY_MAX_LENGTH, IN_USE_RETRY_AFTER_SECONDS, keyInUseError, keyReusedError } from '../idempotency/idempotency.errors';
+import { FAULTS } from '../sandbox/faults';
+import { MAX_FAULT_DELAY_MS } from '../sandbox/sandbox.constants';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IN_USE_RETRY_AFTER_SECONDS } from '../idempotency/idempotency.constants';
+import { keyInUseError, keyReusedError } from '../idempotency/idempotency.errors';
 import type { ApiError, ErrorType } from './errors';
 import { METADATA_MAX_KEYS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH } from './metadata';
 

@@ -1,11 +1,6 @@
 import { IdempotencyError, InvalidRequestError } from '../common/errors';
+import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, IN_USE_RETRY_AFTER_SECONDS } from './idempotency.constants';
 
-/** Longest accepted `Idempotency-Key`, as Stripe's. */
-export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
-/** Printable ASCII, space to tilde: what Stripe accepts in a key. */
-const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]+$/;
-/** Seconds a client is told to wait before retrying a key that is in use. */
-export const IN_USE_RETRY_AFTER_SECONDS = 1;
 
 /** A request that sent the header more than once: which key would it mean? */
 export const repeatedKeyError = () =>

@@ -14,11 +14,9 @@ import { routeSuccessStatus } from '../common/route-status';
 import { lockAccountForWrite } from '../database/account-lock';
 import { errorCode, UNIQUE_VIOLATION, violatedConstraint } from '../database/database-errors';
 import { requestFingerprint } from './fingerprint';
+import { KEY_UNIQUE } from './idempotency.constants';
 import { checkIdempotencyKey, keyInUseError, keyReusedError, repeatedKeyError } from './idempotency.errors';
 import { FoundKey, IdempotencyService } from './idempotency.service';
-
-/** The unique constraint on (account, key), named in migrations/1764000000001-CreateIdempotencyKeys. */
-const KEY_UNIQUE = 'idempotency_keys_account_key_unique';
 
 /** What the endpoint produced: a body to send, or an outcome error to throw after the commit. */
 type Outcome = { body: unknown } | { error: ApiError };

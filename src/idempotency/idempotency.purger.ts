@@ -2,10 +2,8 @@ import { Injectable, Logger } from '@nestjs/common';
 import { ConfigService } from '@nestjs/config';
 import { Interval } from '@nestjs/schedule';
 import type { AppConfig } from '../common/config';
+import { PURGE_INTERVAL_MS } from './idempotency.constants';
 import { IdempotencyService } from './idempotency.service';
-
-/** How often expired keys are deleted. Expired keys are already ignored; this only frees space. */
-export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * Deletes idempotency records older than `IDEMPOTENCY_KEY_TTL`. Every process runs it; the

@@ -16,7 +16,7 @@ const settled = async () => {
 describe('BatchedWriter', () => {
   it('sends a lone row at once, and resolves its write only when the insert has finished', async () => {
     const { insert, calls } = manualInsert();
-    const writer = new BatchedWriter(insert, jest.fn());
+    const writer = new BatchedWriter(insert, jest.fn(), 200);
     let written = false;
     const write = writer.write(1).then(() => (written = true));
     expect(calls.map((c) => c.rows)).toEqual([[1]]);
@@ -29,7 +29,7 @@ describe('BatchedWriter', () => {
 
   it('gathers the rows that arrive while an insert is in flight into the next one, in order', async () => {
     const { insert, calls } = manualInsert();
-    const writer = new BatchedWriter(insert, jest.fn());
+    const writer = new BatchedWriter(insert, jest.fn(), 200);
     const writes = [writer.write(1), writer.write(2), writer.write(3), writer.write(4)];
     expect(calls.map((c) => c.rows)).toEqual([[1]]);
     calls[0].finish();
@@ -44,10 +44,22 @@ describe('BatchedWriter', () => {
     await last;
   });
 
+  it('puts at most maxBatch rows in one insert, and the rest in the next', async () => {
+    const { insert, calls } = manualInsert();
+    const writer = new BatchedWriter(insert, jest.fn(), 2);
+    const writes = [1, 2, 3, 4, 5, 6].map((row) => writer.write(row));
+    for (let i = 0; i < 4; i++) {
+      calls[i].finish();
+      await settled();
+    }
+    await Promise.all(writes);
+    expect(calls.map((c) => c.rows)).toEqual([[1], [2, 3], [4, 5], [6]]);
+  });
+
   it('hands a failed insert to onError, resolves its writes, and keeps writing', async () => {
     const { insert, calls } = manualInsert();
     const onError = jest.fn();
-    const writer = new BatchedWriter(insert, onError);
+    const writer = new BatchedWriter(insert, onError, 200);
     const failed = writer.write(1);
     const failure = new Error('database unavailable');
     calls[0].finish(failure);

@@ -1,6 +1,3 @@
-/** The most rows one INSERT carries; more wait for the next one. */
-const MAX_BATCH = 200;
-
 /**
  * Writes rows in batches, as PostgreSQL's group commit writes WAL: while one INSERT is on its
  * way, the rows that arrive wait together and go in the next one. A lone row goes at once, so an
@@ -16,9 +13,11 @@ export class BatchedWriter<Row> {
   private queue: { row: Row; done: () => void }[] = [];
   private flushing = false;
 
+  /** `maxBatch`: the most rows one INSERT carries; more wait for the next one. */
   constructor(
     private readonly insert: (rows: Row[]) => Promise<unknown>,
     private readonly onError: (error: unknown, rows: Row[]) => void,
+    private readonly maxBatch: number,
   ) {}
 
   write(row: Row): Promise<void> {
@@ -37,7 +36,7 @@ export class BatchedWriter<Row> {
   private async flush(): Promise<void> {
     this.flushing = true;
     while (this.queue.length > 0) {
-      const batch = this.queue.splice(0, MAX_BATCH);
+      const batch = this.queue.splice(0, this.maxBatch);
       const rows = batch.map((entry) => entry.row);
       try {
         await this.insert(rows);

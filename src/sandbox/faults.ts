@@ -1,4 +1,5 @@
 import { InvalidRequestError } from '../common/errors';
+import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS } from './sandbox.constants';
 
 /**
  * The faults of CONTRACT §6. Each acts at one depth of a request, and that depth is what makes
@@ -17,15 +18,6 @@ export const FAULTS = [
   'rate_limit',
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
-
-/** `delay` and `hold` last this long when no `delay_ms` is given. */
-export const DEFAULT_FAULT_DELAY_MS = 1_000;
-/** The longest `delay_ms` accepted: long enough for any test, short enough to never hang one. */
-export const MAX_FAULT_DELAY_MS = 60_000;
-/** Most times one armed fault may fire. */
-export const MAX_FAULT_TIMES = 1_000;
-/** Longest `path` a fault may be armed for; oncepay's own paths are far shorter. */
-export const MAX_FAULT_PATH_LENGTH = 512;
 
 export interface AppliedFault {
   fault: FaultName;

@@ -14,13 +14,10 @@ import { RequestRecorder } from '../common/request-recorder';
 import { insertRows } from '../database/insert-rows';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
+import { REQUEST_LOG_MAX_BATCH, REQUEST_LOG_PURGE_INTERVAL_MS, REQUEST_LOG_RETENTION_HOURS } from './sandbox.constants';
 
 /** Requests under this prefix are logged; the control plane's own calls are not. */
 const LOGGED_PREFIX = '/v1/';
-/** How long a line is kept: the log is for the recent requests a test looks at. */
-export const REQUEST_LOG_RETENTION_HOURS = 24;
-/** How often older lines are deleted. */
-const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 
 /**
  * What became of a request, from what the client was sent: a fault overrides everything; a
@@ -54,6 +51,7 @@ export class RequestLogService implements RequestRecorder {
     this.lines = new BatchedWriter(
       (rows) => insertRows(repo, rows),
       (error, rows) => this.logger.warn(`could not log ${rows.length} request(s): ${String(error)}`),
+      REQUEST_LOG_MAX_BATCH,
     );
   }
 
@@ -93,7 +91,7 @@ export class RequestLogService implements RequestRecorder {
   }
 
   /** Deletes lines older than the retention; every process runs it, harmlessly at once. */
-  @Interval(PURGE_INTERVAL_MS)
+  @Interval(REQUEST_LOG_PURGE_INTERVAL_MS)
   async purge(): Promise<number> {
     try {
       const result = await this.repo

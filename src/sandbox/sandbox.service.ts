@@ -10,7 +10,8 @@ import { lockAccountForReset } from '../database/account-lock';
 import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ArmFaultDto } from './dto/arm-fault.dto';
-import { AppliedFault, DEFAULT_FAULT_DELAY_MS, FaultName } from './faults';
+import { AppliedFault, FaultName } from './faults';
+import { DEFAULT_FAULT_DELAY_MS } from './sandbox.constants';
 import { LoggedRequest } from './logged-request.entity';
 import { SandboxFault } from './sandbox-fault.entity';
 

@@ -2,7 +2,8 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
 import { ToInteger } from '../../common/validation';
-import { DEFAULT_FAULT_DELAY_MS, FAULTS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../faults';
+import { FAULTS } from '../faults';
+import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
 
 /**
  * A path a fault can match: `/v1/…` exactly or as a prefix, or a prefix of `/v1/` itself. It holds

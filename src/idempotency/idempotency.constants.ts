@@ -1,0 +1,25 @@
+/**
+ * The idempotency module's constants, in one place. The retention window itself,
+ * `IDEMPOTENCY_KEY_TTL`, is configuration, validated in `common/config.ts`.
+ */
+
+/** Longest accepted `Idempotency-Key`, as Stripe's. */
+export const IDEMPOTENCY_KEY_MAX_LENGTH = 255;
+
+/** Printable ASCII, space to tilde: what Stripe accepts in a key. */
+export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]+$/;
+
+/**
+ * Seconds a client is told to wait (`Retry-After`) before retrying a key that is in use. The
+ * first request usually ends within milliseconds; one second is what Stripe's clients wait.
+ */
+export const IN_USE_RETRY_AFTER_SECONDS = 1;
+
+/** How often expired keys are deleted. Expired keys are already ignored; this only frees space. */
+export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+
+/**
+ * The unique constraint on (account, key), named in migrations/1764000000001-CreateIdempotencyKeys:
+ * a violation of it, and only of it, means another request saved a record for the key first.
+ */
+export const KEY_UNIQUE = 'idempotency_keys_account_key_unique';
