@@ -13,7 +13,12 @@ const HEALTH_QUERY_TIMEOUT_MS = 2_000;
  */
 const HEALTH_QUERY = 'SELECT 1 FROM idempotency_keys LIMIT 0';
 
-/** `GET /health`: 200 when the database answers a query, 503 when it does not. No auth. */
+/**
+ * `GET /health`: 200 when the database answers a query, 503 when it does not. No auth. It is
+ * written by hand rather than with @nestjs/terminus because CONTRACT §1 fixes its answers: the
+ * body `{"status":"ok"}`, and a 503 in the API's one error envelope, where terminus would send
+ * its own report (`info`, `error`, `details`) for both.
+ */
 @Controller('health')
 @ApiTags('health')
 export class HealthController {
