@@ -1,7 +1,8 @@
-import Big from 'big.js';
 import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError } from './errors';
+import { decimalText, JsonNumber, numberText } from './json-number';
+import { checkNames, formNames, HASH_PARAMS, RESERVED_NAMES } from './param-names';
 
 /**
  * The one parameter parser. Stripe's API takes form bodies with bracket notation
@@ -50,13 +51,6 @@ const QS_OPTIONS: qs.IParseOptions = {
   plainObjects: true,
 };
 
-/**
- * Parameters whose value is a hash with keys of the client's choosing, never a list, whatever the
- * keys look like: `metadata[0]=x` is metadata key "0", as in Stripe's API, which the stripe SDK
- * sends for `metadata: {0: 'x'}`.
- */
-const HASH_PARAMS = new Set(['metadata']);
-
 /** A list index as qs and JSON write one: `0`, `7`, `42`, never `07` or `-1`. */
 const LIST_INDEX = /^(0|[1-9]\d*)$/;
 
@@ -76,15 +70,6 @@ function tooDeep(path: string): InvalidRequestError {
  * the `u` flag a well-formed pair is one code point, so only a lone half matches.
  */
 const LONE_SURROGATE = /\p{Surrogate}/u;
-
-/**
- * Names refused as parameter names at any depth, metadata keys included. `__proto__` could reach
- * an object's prototype. `constructor` and `prototype` cannot, in the objects this parser builds,
- * but Nest's validation pipe deletes them from every object it validates, as its own guard against
- * prototype pollution, and class-transformer reads a nested object's `constructor` as its type:
- * such a key would be dropped without a word, or fail as a 500. Refused by name, it is a 400.
- */
-const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 
 /** Why a string cannot be stored, or null when it can. */
 function badString(text: string): string | null {
@@ -157,80 +142,6 @@ function toParams(value: unknown): Params {
   return params;
 }
 
-/**
- * Decodes one side of a form pair as qs will, and refuses it where qs would not decode it: qs keeps
- * a part whose percent-escapes are broken (`100%`, `%zz`) or are not UTF-8 (`caf%E9`, a Latin-1
- * byte) undecoded and whole, so `name=caf%C3%A9%zz` would be stored as the 16 characters sent.
- * `param` names the parameter whose value this is; a broken name is named by nothing.
- */
-function decodePart(part: string, param?: string): string {
-  const text = part.replace(/\+/g, ' ');
-  if (!text.includes('%')) return text;
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    const what = param === undefined ? 'A parameter name' : `The value of ${param}`;
-    throw new InvalidRequestError(`${what} holds a percent-escape that is broken or not UTF-8: % must be followed by two hex digits, and the bytes must encode UTF-8 text.`, { param });
-  }
-}
-
-/**
- * The decoded parameter names of a form body or query string, bracket notation and all, after
- * checking that each name and value decodes (see `decodePart`). A pair is split where qs splits
- * it: at `]=` when there is one, so that a bracketed name may hold `=`, else at the first `=`.
- */
-function formNames(text: string): string[] {
-  return text.split('&').map((pair) => {
-    const bracketEquals = pair.indexOf(']=');
-    const at = bracketEquals === -1 ? pair.indexOf('=') : bracketEquals + 1;
-    const name = decodePart(at === -1 ? pair : pair.slice(0, at));
-    if (at !== -1) decodePart(pair.slice(at + 1), name);
-    return name;
-  });
-}
-
-/** A name in bracket notation: a name, then any number of `[…]` segments holding no bracket. */
-const BRACKETED_NAME = /^[^[\]]+(\[[^[\]]*\])*$/;
-
-/**
- * Checks each form parameter's name before qs reads it, for what qs would otherwise reshape without
- * a word, so that a request never succeeds with a parameter other than the one that was sent:
- *
- * - brackets that do not pair up: qs reads `metadata[a=1` as metadata key `[a`, and drops the `b`
- *   of `metadata[a]b=1`;
- * - a `__proto__` segment (`__proto__[x]=1`, `metadata[__proto__]=1`), which qs drops, and which the
- *   JSON path refuses as a key;
- * - `[]` after a hash parameter (`metadata[]=x`): qs makes `[]` and `[0]` the same (see QS_OPTIONS),
- *   so it would become metadata key "0", where Stripe refuses it as a list.
- */
-function checkNames(text: string): void {
-  for (const name of formNames(text)) {
-    // qs skips a pair without a name (`a=1&&b=2`, `=x`), so it cannot reshape anything.
-    if (name === '') continue;
-    if (!BRACKETED_NAME.test(name)) {
-      // Named by its root, the part before any bracket: the whole name may be a megabyte long.
-      const root = /^[^[\]]*/.exec(name)![0];
-      throw new InvalidRequestError(`Invalid parameter name starting ${JSON.stringify(name.slice(0, 40))}: brackets must pair up, as in metadata[order].`, {
-        param: root || undefined,
-      });
-    }
-    // `metadata[__proto__][x]` → ['metadata', '[__proto__]', '[x]']: the root name, then each
-    // bracketed segment, so the error can name the path up to the offending one.
-    const segments = name.match(/^[^[]*|\[[^[\]]*\]/g)!;
-    const names = segments.map((segment, i) => (i === 0 ? segment : segment.slice(1, -1)));
-    const pathTo = (at: number) => segments.slice(0, at + 1).join('');
-    const proto = names.indexOf('__proto__');
-    if (proto !== -1) throw new InvalidRequestError('Invalid parameter name: "__proto__"', { param: pathTo(proto) });
-    const hash = names.findIndex((segment, i) => HASH_PARAMS.has(segment) && names[i + 1] === '');
-    if (hash !== -1) {
-      const path = pathTo(hash);
-      throw new InvalidRequestError(`Invalid ${path}: it is a hash of keys, as in ${path}[order]=42; ${path}[] would make it a list.`, {
-        param: path,
-      });
-    }
-  }
-}
-
 /** Parses a query string or a form body in bracket notation. */
 export function parseForm(text: string): Params {
   if (text.split('&', MAX_PARAMS + 1).length > MAX_PARAMS) {
@@ -250,31 +161,6 @@ export function parseForm(text: string): Params {
   return toParams(parsed);
 }
 
-/**
- * A JSON number, as the text a form would send for it. It is read from the number's own digits,
- * never through a double, which would change the value: `1999.99999999999999` would become an
- * amount of 2000, and metadata `123456789012345678` would be stored as `…680`. The same value
- * gives the same text however it is written (`2e3`, `2000.0` and `2000` are all `2000`), so
- * that a retry that writes it differently is the same request. A number beyond a double's range,
- * whose digits would run to hundreds of characters, is refused.
- */
-class JsonNumber {
-  constructor(readonly text: string) {}
-}
-
-/** Largest power of ten a JSON number may have, near a double's limit (about 1.8e308). */
-const MAX_DECIMAL_EXPONENT = 308;
-
-function numberText(value: JsonNumber, path: string): string {
-  const decimal = new Big(value.text);
-  // Big keeps the power of ten of the first significant digit in `e`; zero has 0.
-  if (Math.abs(decimal.e) > MAX_DECIMAL_EXPONENT) {
-    throw new InvalidRequestError(`Invalid number in ${path}: it is too large or too small.`, { param: path });
-  }
-  // Plain digits, without trailing zeros or an exponent; `-0` is `0`.
-  return decimal.toFixed();
-}
-
 /** Whether `value` holds arrays or objects more than `levels` deep. */
 function nestedDeeperThan(value: unknown, levels: number): boolean {
   if (typeof value !== 'object' || value === null) return false;
@@ -287,7 +173,12 @@ function nestedDeeperThan(value: unknown, levels: number): boolean {
  * the nesting, as `normalize` names a parameter nested a few levels too deep.
  */
 function tooDeepForParser(text: string): InvalidRequestError {
-  const parsed: unknown = JSON.parse(text);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return notJson('it is nested too deeply to read, and broken');
+  }
   if (!isParamsObject(parsed)) return notAnObject();
   const deep = Object.entries(parsed).find(([, value]) => nestedDeeperThan(value, MAX_PARAM_DEPTH));
   return deep ? tooDeep(deep[0]) : new InvalidRequestError('The request body is nested too deeply.');
@@ -299,21 +190,38 @@ function isParamsObject(parsed: unknown): parsed is object {
 }
 
 const notAnObject = () => new InvalidRequestError('The JSON body must be an object of parameters.');
+const notJson = (why: string) => new InvalidRequestError(`The request body is not valid JSON: ${why}.`);
+
+/**
+ * A key written twice in one object with different values: which would the client mean? It is
+ * refused, where JSON.parse would keep the last one without a word; written twice with one value,
+ * it is that value. The key is cut short in the
+ * message, as it may be a megabyte long.
+ */
+function duplicateKey({ key, oldValue, newValue }: { key: string; oldValue: unknown; newValue: unknown }): unknown {
+  // One number written two ways (`2000` and `2e3`) is one value.
+  if (oldValue instanceof JsonNumber && newValue instanceof JsonNumber && decimalText(oldValue.text) === decimalText(newValue.text)) {
+    return newValue;
+  }
+  throw notJson(`it names the key ${JSON.stringify(key.slice(0, 40))} twice, with different values`);
+}
 
 /**
  * Parses a JSON body into the same `Params` the equivalent form body would give. lossless-json
- * is JSON.parse with numbers handed over as their text (see JsonNumber); unlike JSON.parse, it
- * refuses a key written twice with different values, rather than keeping the last one unseen.
+ * is JSON.parse with numbers handed over as their text (see JsonNumber), and a hook for a key
+ * written twice (`duplicateKey`).
  */
 export function parseJson(text: string): Params {
   let parsed: unknown;
   try {
-    parsed = parseLossless(text, null, (digits) => new JsonNumber(digits));
+    parsed = parseLossless(text, null, { parseNumber: (digits) => new JsonNumber(digits), onDuplicateKey: duplicateKey });
   } catch (error) {
+    if (error instanceof InvalidRequestError) throw error;
     // Its parser recurses into each array and object, so nesting thousands deep exhausts the
-    // stack (a RangeError); anything else it throws is a SyntaxError describing the text.
+    // stack (a RangeError); anything else it throws is a SyntaxError describing the text, which
+    // quotes at most one character of it.
     if (error instanceof RangeError) throw tooDeepForParser(text);
-    throw new InvalidRequestError(`The request body is not valid JSON: ${(error as Error).message}.`);
+    throw notJson((error as Error).message);
   }
   if (!isParamsObject(parsed)) throw notAnObject();
   return toParams(parsed);
