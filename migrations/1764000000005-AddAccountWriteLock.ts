@@ -23,7 +23,9 @@ import { CREATE_CLAIM_FUNCTION } from './1764000000003-CreateIdempotencyClaim';
  * `idempotency_claim` gains `for_write`: with it, the claim takes the account lock right after
  * the key's, so a keyed request pays no extra round trip. A request held by the fault `hold`
  * claims without it and takes it once its hold is over (`account_write_lock`), so that a reset
- * never waits for a hold.
+ * never waits for a hold. It defaults to true, so that a server process started before this
+ * migration, still running on the same database and calling the claim with three arguments,
+ * goes on working, and its keyed writes take the lock too.
  */
 const ACCOUNT_LOCKS = 1;
 
@@ -41,7 +43,7 @@ export class AddAccountWriteLock1764000000005 implements MigrationInterface {
       AS $$ SELECT pg_advisory_xact_lock(${ACCOUNT_LOCKS}, hashtext(lock_account)) $$`);
     await queryRunner.query(`DROP FUNCTION idempotency_claim(text, text, integer)`);
     await queryRunner.query(`
-      CREATE FUNCTION idempotency_claim(claim_account text, claim_key text, ttl_seconds integer, for_write boolean)
+      CREATE FUNCTION idempotency_claim(claim_account text, claim_key text, ttl_seconds integer, for_write boolean DEFAULT true)
       RETURNS TABLE (
         locked boolean, id bigint, fingerprint text, method text, path text, status_code integer,
         response_body text, request_id text, created_at timestamptz, expired boolean)

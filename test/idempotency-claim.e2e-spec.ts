@@ -142,6 +142,15 @@ describe('idempotency_claim', () => {
     await claimer.query('ROLLBACK');
   });
 
+  it('takes the account lock on a call with three arguments, as a server from before the lock makes', async () => {
+    await holder.query('BEGIN');
+    await holder.query('SELECT account_reset_lock($1)', ['acct_a']);
+    const claiming = claimer.query('SELECT locked FROM idempotency_claim($1, $2, $3)', ['acct_a', 'k-old', TTL]);
+    await waitFor('the claim to wait for the reset', waitingForLock);
+    await holder.query('COMMIT');
+    expect((await claiming).rows).toEqual([{ locked: true }]);
+  });
+
   it("lets an account's writes share its lock, and makes a reset wait for them, and only for them", async () => {
     await holder.query('BEGIN');
     await holder.query('SELECT account_write_lock($1)', ['acct_a']);

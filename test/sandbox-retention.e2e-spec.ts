@@ -1,8 +1,11 @@
+import { Client } from 'pg';
+import { IdempotencyPurger } from '../src/idempotency/idempotency.purger';
 import { RequestLogService } from '../src/sandbox/request-log.service';
 import { REQUEST_LOG_RETENTION_HOURS } from '../src/sandbox/sandbox.constants';
+import { testDatabaseUrl } from './database';
 import { bootApp, get, TestApp, truncateAll } from './helpers';
 
-describe('request log retention', () => {
+describe('retention: the purges of the request log and of expired keys', () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await bootApp();
@@ -20,5 +23,28 @@ describe('request log retention', () => {
     expect(await t.app.get(RequestLogService).purge()).toBe(1);
     const { body } = await get(t, '/_sandbox/requests').expect(200);
     expect(body.data.map((line: { request_id: string }) => line.request_id)).toEqual([recent.headers['request-id']]);
+  });
+
+  it('skips expired rows that another transaction holds, rather than wait for it, and purges the rest', async () => {
+    const held = await get(t, '/v1/customers').expect(200);
+    await get(t, '/v1/charges').expect(200);
+    await t.dataSource.query(`UPDATE sandbox_requests SET created = now() - interval '2 days'`);
+    await t.dataSource.query(
+      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, created_at)
+       SELECT 'acct_a', k, 'f', 'POST', '/v1/charges', 200, '{}', 'req_x', now() - interval '2 days' FROM unnest(ARRAY['held', 'free']) AS k`,
+    );
+    // A reset in another transaction, deleting one of each, has not committed yet.
+    const side = new Client({ connectionString: testDatabaseUrl() });
+    await side.connect();
+    try {
+      await side.query('BEGIN');
+      await side.query(`DELETE FROM idempotency_keys WHERE key = 'held'`);
+      await side.query('DELETE FROM sandbox_requests WHERE id = $1', [held.headers['request-id']]);
+      expect(await t.app.get(IdempotencyPurger).purge()).toBe(1);
+      expect(await t.app.get(RequestLogService).purge()).toBe(1);
+    } finally {
+      await side.query('ROLLBACK');
+      await side.end();
+    }
   });
 });

@@ -9,8 +9,9 @@ export const UNIQUE_VIOLATION = '23505';
 export const LOCK_NOT_AVAILABLE = '55P03';
 /**
  * PostgreSQL's SQLSTATE when it ended a statement to break a deadlock. oncepay's own transactions
- * take their locks in one order (the key's, the account's, then rows), so they cannot deadlock one
- * another; a transaction outside oncepay that locks rows and keys in another order can.
+ * take their locks in one order (the key's, the account's, then rows), and its purges skip the rows
+ * others hold, so they cannot deadlock one another; a transaction outside oncepay that locks rows
+ * and keys in another order can.
  */
 export const DEADLOCK_DETECTED = '40P01';
 

@@ -1,7 +1,6 @@
 import { IdempotencyError, InvalidRequestError } from '../common/errors';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, IN_USE_RETRY_AFTER_SECONDS } from './idempotency.constants';
 
-
 /** A request that sent the header more than once: which key would it mean? */
 export const repeatedKeyError = () =>
   new InvalidRequestError('Send one Idempotency-Key header: this request has more than one.', {

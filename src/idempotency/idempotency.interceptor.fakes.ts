@@ -126,7 +126,8 @@ export function useFakeCollaborators(): void {
     txHost = {
       withTransaction: jest.fn((...args: unknown[]) => db.withTransaction(args[args.length - 1] as () => Promise<unknown>)),
       // The one statement the interceptor sends itself: the account's lock (`lockAccountForWrite`).
-      tx: { query: jest.fn(async () => db.record('account-lock')) },
+      // Any other is logged by its text, so that a test sees it.
+      tx: { query: jest.fn(async (sql: string) => db.record(sql === 'SELECT account_write_lock($1)' ? 'account-lock' : sql)) },
     };
   });
 }

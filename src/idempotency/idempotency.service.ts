@@ -65,8 +65,8 @@ export class IdempotencyService {
   /**
    * Tries to take the key's lock for the rest of the current transaction, without waiting, and if
    * it is taken, reads the key's record: one round trip, through the `idempotency_claim` function
-   * (migrations/1764000000003, and 1764000000005), whose comment says why the read must be a statement of its own
-   * after the lock.
+   * (migrations/1764000000003, and 1764000000005), whose comment says why the read must be a
+   * statement of its own after the lock.
    *
    * The lock is `pg_try_advisory_xact_lock`, which answers at once: taken, or held by another
    * transaction — in this process or any other one sharing the database, because the lock lives
@@ -111,12 +111,17 @@ export class IdempotencyService {
     await insertRows(this.repo, [record]);
   }
 
-  /** Deletes every record older than `ttlSeconds`; returns how many went. */
+  /**
+   * Deletes every record older than `ttlSeconds`; returns how many went. It skips the rows another
+   * transaction holds (a sandbox reset deleting them, a request replacing its expired record),
+   * which leave on their own or at the next purge: a purge that waited for them could deadlock
+   * with a reset that deletes the same rows in another order, and would gain nothing.
+   */
   async purgeExpired(ttlSeconds: number): Promise<number> {
     const result = await this.repo
       .createQueryBuilder()
       .delete()
-      .where(expiredAfter(':ttl'), { ttl: ttlSeconds })
+      .where(`id IN (SELECT id FROM idempotency_keys WHERE ${expiredAfter(':ttl')} FOR UPDATE SKIP LOCKED)`, { ttl: ttlSeconds })
       .execute();
     return result.affected ?? 0;
   }

@@ -97,7 +97,11 @@ export class RequestLogService implements RequestRecorder {
       const result = await this.repo
         .createQueryBuilder()
         .delete()
-        .where('created < now() - make_interval(hours => :hours)', { hours: REQUEST_LOG_RETENTION_HOURS })
+        // Rows another transaction holds (a sandbox reset deleting them) are skipped, as the
+        // idempotency purge skips them, and for the same reason (see `purgeExpired`).
+        .where('id IN (SELECT id FROM sandbox_requests WHERE created < now() - make_interval(hours => :hours) FOR UPDATE SKIP LOCKED)', {
+          hours: REQUEST_LOG_RETENTION_HOURS,
+        })
         .execute();
       return result.affected ?? 0;
     } catch (error) {
