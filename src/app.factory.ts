@@ -2,6 +2,7 @@ import { LoggerService } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { ExpressAdapter, NestExpressApplication } from '@nestjs/platform-express';
 import express from 'express';
+import type { Server } from 'node:http';
 import { AppModule } from './app.module';
 import { setupApiDocs } from './common/api-docs';
 import { canonicalizePath } from './common/canonical-path';
@@ -23,11 +24,10 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
   // Express reads both settings once, when it builds its router, which Nest does while it
   // creates the app; hence an Express app of our own, set up before Nest sees it. Spellings that
   // differ only in their escapes (`ch%5Fx`, `ch_x`) are one path: `canonicalizePath`, ahead of
-  // every route and middleware, Nest's included, rewrites them all to one.
+  // Express, rewrites them all to one (below).
   const server = express();
   server.set('case sensitive routing', true);
   server.set('strict routing', true);
-  server.use(canonicalizePath);
   const app = await NestFactory.create<NestExpressApplication>(AppModule.forRoot({ databaseUrl }), new ExpressAdapter(server), {
     bodyParser: false,
     logger: logger ?? false,
@@ -41,5 +41,7 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
   app.disable('etag');
   setupApiDocs(app);
   answerClientErrors(app.getHttpServer());
+  // Before Express's own listener, so that Express never sees another spelling of a path.
+  (app.getHttpServer() as Server).prependListener('request', canonicalizePath);
   return app;
 }

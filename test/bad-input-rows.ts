@@ -207,7 +207,8 @@ export const ROWS: Row[] = [
   { name: 'a path id with broken percent-encoding (POST)', method: 'post', path: '/v1/charges/%zz/capture', body: { amount: 100 }, status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a path id that is not UTF-8 (DELETE)', method: 'delete', path: '/v1/customers/%ff%fe', status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a path id ending in a lone %', method: 'post', path: '/v1/customers/a%', body: { name: 'Mallory' }, status: 400, type: 'invalid_request_error', param: undefined },
-  { name: 'an unknown route with broken percent-encoding', method: 'get', path: '/v1/%zz', status: 404, type: 'invalid_request_error', param: undefined },
+  { name: 'a query parameter without a name on an endpoint that takes none', method: 'delete', path: '/_sandbox/data?=1', status: 400, type: 'invalid_request_error', param: undefined },
+  { name: 'an unknown route with broken percent-encoding', method: 'get', path: '/v1/%zz', status: 400, type: 'invalid_request_error', param: undefined },
   // Another spelling of a route is not that route: each would otherwise create a charge outside
   // the idempotency layer, which knows `/v1/` as it is spelled.
   { name: 'an upper-case /V1 prefix', method: 'post', path: '/V1/charges', body: CHARGE_OK, status: 404, type: 'invalid_request_error', param: undefined },

@@ -128,6 +128,22 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await customersNamed('keyed')).toBe(0);
   });
 
+  it('serves a target in absolute form by its path, an IPv6 host included', async () => {
+    const answer = parse(await rawRequest(port, `GET http://[::1]:${port}/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    expect(answer).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
+  it.each([
+    ['a target that is neither a path nor a URL', 'http://[/v1/charges'],
+    ['a broken escape on a route', '/v1/customers/%zz'],
+    ['a broken escape off every route', '/v1/%zz'],
+  ])('answers %s with a 400 in the error envelope', async (_what, target) => {
+    const answer = parse(await rawRequest(port, `GET ${target} HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nConnection: close\r\n\r\n`));
+    expect(answer.status).toBe(400);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringMatching(/^The request path cannot be read/) });
+  });
+
   it('still serves a well-formed request afterwards', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

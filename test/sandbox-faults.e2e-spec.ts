@@ -85,6 +85,8 @@ describe('arming faults (POST/GET/DELETE /_sandbox/faults)', () => {
     ['a trailing /, which no route has', { fault: 'delay', path: '/v1/customers/' }, 'path'],
     ['an empty segment', { fault: 'delay', path: '/v1//customers' }, 'path'],
     ['a broken percent-escape, refused before faults run', { fault: 'delay', path: '/v1/customers/%zz' }, 'path'],
+    ['a dot segment spelled in escapes', { fault: 'delay', path: '/v1/%2e%2e/charges' }, 'path'],
+    ['escapes of bytes that are not UTF-8', { fault: 'delay', path: '/v1/customers/%C0%AF' }, 'path'],
     ['times 0', { fault: 'delay', times: 0 }, 'times'],
     ['delay_ms -1', { fault: 'delay', delay_ms: -1 }, 'delay_ms'],
     ['delay_ms 999999', { fault: 'delay', delay_ms: 999999 }, 'delay_ms'],

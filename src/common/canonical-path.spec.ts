@@ -22,9 +22,11 @@ describe('canonicalPath', () => {
     expect(canonicalPath('/v1/charges/ch%2Fcapture')).not.toBe(canonicalPath('/v1/charges/ch/capture'));
   });
 
-  it('returns a path with a broken or non-UTF-8 escape unchanged, for the router to refuse', () => {
+  it('changes only the case of the escapes of a path with a broken or non-UTF-8 escape, for the router to refuse', () => {
     expect(canonicalPath('/v1/charges/%zz')).toBe('/v1/charges/%zz');
-    expect(canonicalPath('/v1/customers/caf%E9')).toBe('/v1/customers/caf%E9');
+    expect(canonicalPath('/v1/customers/caf%e9')).toBe('/v1/customers/caf%E9');
+    // A fault's prefix that ends inside a character still matches the paths that go on with it.
+    expect(canonicalPath('/v1/customers/caf%c3')).toBe('/v1/customers/caf%C3');
   });
 
   it('gives one spelling that is its own canonical form', () => {

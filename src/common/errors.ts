@@ -161,7 +161,7 @@ export class InternalApiError extends ApiError {
 }
 
 const DATABASE_UNAVAILABLE_MESSAGE =
-  'The database is unavailable, so the request may not have been applied. Retry in a moment with the same Idempotency-Key: it is then applied exactly once.';
+  'The database is unavailable, so the request may not have been applied. Retry in a moment; a POST retried with the same Idempotency-Key is applied exactly once.';
 
 /** Seconds a client is told to wait (`Retry-After`) before retrying while the database is down. */
 const DATABASE_DOWN_RETRY_AFTER_SECONDS = 1;

@@ -4,12 +4,19 @@ import { TextDecoder } from 'node:util';
 import { raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { apiKeyFrom } from './auth.guard';
+import { hasUnreadablePath } from './canonical-path';
 import { unsupportedExpectation } from './client-error';
 import { InvalidRequestError } from './errors';
 import { timesSent } from './headers';
 import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
+
+/** The 400 for a request whose target `canonicalizePath` could not read, or undefined. */
+function unreadablePathError(req: Request): InvalidRequestError | undefined {
+  if (!hasUnreadablePath(req)) return undefined;
+  return new InvalidRequestError('The request path cannot be read: a percent-escape is broken or not UTF-8, or the target is not a URL.');
+}
 
 /** A character outside ASCII, as Node reads a header byte over 0x7F (Latin-1). */
 const NOT_ASCII = /[^\x00-\x7f]/;
@@ -24,7 +31,7 @@ const AUTHENTICATED_PREFIXES = ['/v1/', '/_sandbox/'];
  */
 function missingKeyError(req: Request): unknown {
   // Inside a middleware Express gives `req.path` relative to where the middleware is mounted;
-  // `originalUrl` is the whole path as the client sent it.
+  // `originalUrl` is the whole path, in the one spelling `canonicalizePath` gave it.
   const path = req.originalUrl.split('?')[0];
   if (!AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix))) return undefined;
   try {
@@ -79,7 +86,7 @@ function charsetOf(contentType: string | undefined): string | undefined {
 
 /**
  * A body's bytes as text in the charset its Content-Type names (UTF-8 when it names none), decoded
- * as the WHATWG Encoding standard says, as browsers do, by Node's own decoder. The decoder is
+ * by Node's own decoder, which knows the WHATWG Encoding standard's names. The decoder is
  * fatal: bytes that are not valid text in the charset are refused, where a lenient decoder would
  * turn them into U+FFFD and the request would be stored unlike what was sent. One decoder both
  * checks and decodes, so the two cannot disagree about what a charset's name means. Two names
@@ -95,7 +102,7 @@ function bodyText(bytes: Buffer, contentType: string | undefined): string {
   try {
     decoder = new TextDecoder(encoding, { fatal: true });
   } catch {
-    throw new InvalidRequestError(`Unsupported charset ${JSON.stringify(label)}: send UTF-8, or name a charset of the WHATWG Encoding standard.`, {}, 415);
+    throw new InvalidRequestError(`Unsupported charset ${JSON.stringify(label)}: send UTF-8, or another charset this server can decode.`, {}, 415);
   }
   try {
     if (ascii && bytes.some((byte) => byte > 0x7f)) throw new RangeError('not ASCII');
@@ -135,7 +142,7 @@ export class RequestMiddleware implements NestMiddleware {
     const key = req.headers['idempotency-key'];
     if (req.method === 'POST' && key !== undefined && !NOT_ASCII.test(String(key))) res.setHeader('Idempotency-Key', key);
 
-    const httpError = badHostError(req) ?? unmetExpectationError(req);
+    const httpError = badHostError(req) ?? unmetExpectationError(req) ?? unreadablePathError(req);
     if (httpError) {
       // As Node does with these refusals: what else the client sends on the connection is not read.
       res.setHeader('Connection', 'close');

@@ -1,6 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { canonicalPath, decodes } from '../../common/canonical-path';
 import { ToInteger } from '../../common/validation';
 import { FAULTS } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
@@ -13,6 +14,20 @@ import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_
  * `%` that does not start an escape (such a path is refused before faults run).
  */
 const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)(?!.*%(?![0-9A-Fa-f]{2}))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
+
+/**
+ * Whether a fault path that passes FAULT_PATH can still be met once spelled as requests are
+ * (`canonicalPath`): its escapes can hide a dot segment (`/v1/%2e%2e/charges`), or bytes that are
+ * not UTF-8 (`%C0%AF`), which no request reaching the faults has. A prefix may end inside a
+ * character (`caf%C3*`), and only the rest of it must decode.
+ */
+function reachable(path: unknown): boolean {
+  if (typeof path !== 'string' || !FAULT_PATH.test(path)) return true; // FAULT_PATH's own message
+  const prefix = path.endsWith('*');
+  const canonical = canonicalPath(prefix ? path.slice(0, -1) : path);
+  const whole = prefix ? canonical.slice(0, canonical.lastIndexOf('/')) : canonical;
+  return FAULT_PATH.test(canonical + (prefix ? '*' : '')) && decodes(whole);
+}
 
 /** The parameters of `POST /_sandbox/faults`. */
 export class ArmFaultDto {
@@ -45,6 +60,10 @@ export class ArmFaultDto {
   @MaxLength(MAX_FAULT_PATH_LENGTH)
   @Matches(FAULT_PATH, {
     message: 'Invalid path: faults act on /v1 requests; use a path such as /v1/charges, or a prefix ending in * such as /v1/*.',
+  })
+  @ValidateBy({
+    name: 'reachableFaultPath',
+    validator: { validate: reachable, defaultMessage: () => 'Invalid path: its escapes spell a dot segment or bytes that are not UTF-8, which no request has.' },
   })
   path?: string;
 
