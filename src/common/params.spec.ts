@@ -153,6 +153,11 @@ describe('parseJson and numbers', () => {
     expect(parseBody(JSON_TYPE, '{"amount":2000,"amount":2e3}')).toEqual({ amount: '2000' });
   });
 
+  it('refuses a body whose numbers would be too much text written out, before writing any of them', () => {
+    const numbers = Array(20_000).fill('1e499').join(',');
+    expect(refusalOf(() => parseBody(JSON_TYPE, `{"a":[${numbers}]}`)).error.message).toMatch(/numbers written out would be over/);
+  });
+
   it('refuses nesting too deep for the parser with a 400 naming the parameter, not a stack overflow', () => {
     const deep = `{"name":"x","a":${'['.repeat(200_000)}${']'.repeat(200_000)}}`;
     expect(refusalOf(() => parseBody(JSON_TYPE, deep)).error).toMatchObject({ param: 'a', message: expect.stringMatching(/nested at most 5 levels deep/) });

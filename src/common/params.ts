@@ -1,7 +1,7 @@
 import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError } from './errors';
-import { decimalText, JsonNumber, numberText } from './json-number';
+import { decimalLength, decimalText, JsonNumber, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
 import { checkNames, formNames, HASH_PARAMS, RESERVED_NAMES } from './param-names';
 
 /**
@@ -200,8 +200,10 @@ const notJson = (why: string) => new InvalidRequestError(`The request body is no
  */
 function duplicateKey({ key, oldValue, newValue }: { key: string; oldValue: unknown; newValue: unknown }): unknown {
   // One number written two ways (`2000` and `2e3`) is one value.
-  if (oldValue instanceof JsonNumber && newValue instanceof JsonNumber && decimalText(oldValue.text) === decimalText(newValue.text)) {
-    return newValue;
+  if (oldValue instanceof JsonNumber && newValue instanceof JsonNumber) {
+    const text = decimalText(oldValue.text);
+    // Two numbers too long to write out are not known to be one: they are refused, not merged.
+    if (text !== undefined && text === decimalText(newValue.text)) return newValue;
   }
   throw notJson(`it names the key ${JSON.stringify(key.slice(0, 40))} twice, with different values`);
 }
@@ -213,8 +215,15 @@ function duplicateKey({ key, oldValue, newValue }: { key: string; oldValue: unkn
  */
 export function parseJson(text: string): Params {
   let parsed: unknown;
+  // How much text the body's numbers will make once written out, counted as they are read.
+  let numbersText = 0;
+  const parseNumber = (digits: string): JsonNumber => {
+    numbersText += decimalLength(digits);
+    if (numbersText > MAX_NUMBERS_TEXT_PER_BODY) throw notJson(`its numbers written out would be over ${MAX_NUMBERS_TEXT_PER_BODY} characters`);
+    return new JsonNumber(digits);
+  };
   try {
-    parsed = parseLossless(text, null, { parseNumber: (digits) => new JsonNumber(digits), onDuplicateKey: duplicateKey });
+    parsed = parseLossless(text, null, { parseNumber, onDuplicateKey: duplicateKey });
   } catch (error) {
     if (error instanceof InvalidRequestError) throw error;
     // Its parser recurses into each array and object, so nesting thousands deep exhausts the
