@@ -25,7 +25,8 @@ import { CREATE_CLAIM_FUNCTION } from './1764000000003-CreateIdempotencyClaim';
  * claims without it and takes it once its hold is over (`account_write_lock`), so that a reset
  * never waits for a hold. It defaults to true, so that a server process started before this
  * migration, still running on the same database and calling the claim with three arguments,
- * goes on working, and its keyed writes take the lock too.
+ * goes on working, and its keyed writes take the lock too (a held one for the whole of its hold,
+ * so a reset waits for it, until that server is restarted).
  */
 const ACCOUNT_LOCKS = 1;
 

@@ -25,6 +25,16 @@ describe('retention: the purges of the request log and of expired keys', () => {
     expect(body.data.map((line: { request_id: string }) => line.request_id)).toEqual([recent.headers['request-id']]);
   });
 
+  it('purges a backlog larger than one batch, and nothing younger', async () => {
+    await t.dataSource.query(
+      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, created_at)
+       SELECT 'acct_a', 'k' || n, 'f', 'POST', '/v1/charges', 200, '{}', 'req_x', now() - CASE WHEN n <= 2500 THEN interval '2 days' ELSE interval '1 hour' END
+         FROM generate_series(1, 2503) AS n`,
+    );
+    expect(await t.app.get(IdempotencyPurger).purge()).toBe(2500);
+    expect(await t.dataSource.query('SELECT count(*)::int AS n FROM idempotency_keys')).toEqual([{ n: 3 }]);
+  });
+
   it('skips expired rows that another transaction holds, rather than wait for it, and purges the rest', async () => {
     const held = await get(t, '/v1/customers').expect(200);
     await get(t, '/v1/charges').expect(200);

@@ -17,6 +17,8 @@ export const IN_USE_RETRY_AFTER_SECONDS = 1;
 
 /** How often expired keys are deleted. Expired keys are already ignored; this only frees space. */
 export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** Most expired keys one DELETE of the purge removes; it goes on until none is left. */
+export const PURGE_BATCH = 1_000;
 
 /**
  * The unique constraint on (account, key), named in migrations/1764000000001-CreateIdempotencyKeys:

@@ -2,6 +2,8 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { insertRows } from '../database/insert-rows';
+import { purgeRows } from '../database/purge-rows';
+import { PURGE_BATCH } from './idempotency.constants';
 import { IdempotencyKey } from './idempotency-key.entity';
 
 /** A saved record, with whether it has outlived the retention window. */
@@ -111,18 +113,8 @@ export class IdempotencyService {
     await insertRows(this.repo, [record]);
   }
 
-  /**
-   * Deletes every record older than `ttlSeconds`; returns how many went. It skips the rows another
-   * transaction holds (a sandbox reset deleting them, a request replacing its expired record),
-   * which leave on their own or at the next purge: a purge that waited for them could deadlock
-   * with a reset that deletes the same rows in another order, and would gain nothing.
-   */
-  async purgeExpired(ttlSeconds: number): Promise<number> {
-    const result = await this.repo
-      .createQueryBuilder()
-      .delete()
-      .where(`id IN (SELECT id FROM idempotency_keys WHERE ${expiredAfter(':ttl')} FOR UPDATE SKIP LOCKED)`, { ttl: ttlSeconds })
-      .execute();
-    return result.affected ?? 0;
+  /** Deletes every record older than `ttlSeconds`, but those another transaction holds (see `purgeRows`); returns how many went. */
+  purgeExpired(ttlSeconds: number): Promise<number> {
+    return purgeRows(this.repo, expiredAfter(':ttl'), 'created_at', { ttl: ttlSeconds }, PURGE_BATCH);
   }
 }

@@ -12,9 +12,10 @@ import { listPage, ListParamsDto } from '../common/list';
 import { getContext } from '../common/request-context';
 import { RequestRecorder } from '../common/request-recorder';
 import { insertRows } from '../database/insert-rows';
+import { purgeRows } from '../database/purge-rows';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
-import { REQUEST_LOG_MAX_BATCH, REQUEST_LOG_PURGE_INTERVAL_MS, REQUEST_LOG_RETENTION_HOURS } from './sandbox.constants';
+import { REQUEST_LOG_MAX_BATCH, REQUEST_LOG_PURGE_BATCH, REQUEST_LOG_PURGE_INTERVAL_MS, REQUEST_LOG_RETENTION_HOURS } from './sandbox.constants';
 
 /** Requests under this prefix are logged; the control plane's own calls are not. */
 const LOGGED_PREFIX = '/v1/';
@@ -94,16 +95,9 @@ export class RequestLogService implements RequestRecorder {
   @Interval(REQUEST_LOG_PURGE_INTERVAL_MS)
   async purge(): Promise<number> {
     try {
-      const result = await this.repo
-        .createQueryBuilder()
-        .delete()
-        // Rows another transaction holds (a sandbox reset deleting them) are skipped, as the
-        // idempotency purge skips them, and for the same reason (see `purgeExpired`).
-        .where('id IN (SELECT id FROM sandbox_requests WHERE created < now() - make_interval(hours => :hours) FOR UPDATE SKIP LOCKED)', {
-          hours: REQUEST_LOG_RETENTION_HOURS,
-        })
-        .execute();
-      return result.affected ?? 0;
+      // Rows another transaction holds (a sandbox reset deleting them) are skipped (see `purgeRows`).
+      const expired = 'created < now() - make_interval(hours => :hours)';
+      return await purgeRows(this.repo, expired, 'created', { hours: REQUEST_LOG_RETENTION_HOURS }, REQUEST_LOG_PURGE_BATCH);
     } catch (error) {
       this.logger.warn(`purging the request log failed: ${String(error)}`);
       return 0;

@@ -13,6 +13,8 @@ export const MAX_FAULT_PATH_LENGTH = 512;
 export const REQUEST_LOG_RETENTION_HOURS = 24;
 /** How often older request-log lines are deleted. */
 export const REQUEST_LOG_PURGE_INTERVAL_MS = 10 * 60 * 1000;
+/** Most request-log lines one DELETE of the purge removes; it goes on until none is left. */
+export const REQUEST_LOG_PURGE_BATCH = 1_000;
 /**
  * The most request-log lines one INSERT carries; more wait for the next one. Large enough that
  * a busy server sends few INSERTs, small enough that one stays a quick statement.

@@ -1,0 +1,39 @@
+import type { ObjectLiteral, Repository } from 'typeorm';
+
+/**
+ * Deletes the rows of a table that `expired` (an SQL condition, with named parameters) selects,
+ * oldest first by `oldestFirst` (an indexed column), `batch` at a time until none is left, and
+ * returns how many went. Both purges, of idempotency keys and of the request log, use it:
+ *
+ * - Each batch is a DELETE of the ids a subquery finds through the index, so a purge of a few rows
+ *   in a large table reads those rows, not the table; one DELETE with the condition in an IN
+ *   list was planned as a scan of the whole table.
+ * - The subquery skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`): a sandbox reset
+ *   deleting them, or a request replacing its expired record. They leave with that transaction, or
+ *   at the next purge. A purge that waited for them could deadlock with a reset that deletes the
+ *   same rows in another order, and would gain nothing.
+ * - Batches keep each statement short, however large the backlog.
+ */
+export async function purgeRows<T extends ObjectLiteral & { id: unknown }>(
+  repo: Repository<T>,
+  expired: string,
+  oldestFirst: string,
+  parameters: ObjectLiteral,
+  batch: number,
+): Promise<number> {
+  const table = repo.metadata.tableName;
+  let purged = 0;
+  for (;;) {
+    const result = await repo
+      .createQueryBuilder()
+      .delete()
+      .where(`id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${expired} ORDER BY ${oldestFirst} LIMIT :batch FOR UPDATE SKIP LOCKED))`, {
+        ...parameters,
+        batch,
+      })
+      .execute();
+    const deleted = result.affected ?? 0;
+    purged += deleted;
+    if (deleted < batch) return purged;
+  }
+}
