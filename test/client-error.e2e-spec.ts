@@ -135,6 +135,7 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
 
   it.each([
     ['a target that is neither a path nor a URL', 'http://[/v1/charges'],
+    ['a target that is not an http URL', 'foo://host/v1/charges'],
     ['a broken escape on a route', '/v1/customers/%zz'],
     ['a broken escape off every route', '/v1/%zz'],
   ])('answers %s with a 400 in the error envelope', async (_what, target) => {
@@ -142,6 +143,13 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer.status).toBe(400);
     expect(answer.headers['request-id']).toMatch(/^req_/);
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringMatching(/^The request path cannot be read/) });
+  });
+
+  it('answers a CONNECT, which Node hands to no route, with a 404 in the error envelope', async () => {
+    const answer = parse(await rawRequest(port, `CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\n\r\n`));
+    expect(answer.status).toBe(404);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: `Unrecognized request URL (CONNECT: 127.0.0.1:${port}).` });
   });
 
   it('still serves a well-formed request afterwards', async () => {

@@ -87,6 +87,8 @@ describe('arming faults (POST/GET/DELETE /_sandbox/faults)', () => {
     ['a broken percent-escape, refused before faults run', { fault: 'delay', path: '/v1/customers/%zz' }, 'path'],
     ['a dot segment spelled in escapes', { fault: 'delay', path: '/v1/%2e%2e/charges' }, 'path'],
     ['escapes of bytes that are not UTF-8', { fault: 'delay', path: '/v1/customers/%C0%AF' }, 'path'],
+    ['a prefix ending in a byte that starts no character', { fault: 'delay', path: '/v1/customers/%FF*' }, 'path'],
+    ['an escaped *, which no request path has', { fault: 'delay', path: '/v1/charges%2A*' }, 'path'],
     ['times 0', { fault: 'delay', times: 0 }, 'times'],
     ['delay_ms -1', { fault: 'delay', delay_ms: -1 }, 'delay_ms'],
     ['delay_ms 999999', { fault: 'delay', delay_ms: 999999 }, 'delay_ms'],
@@ -138,6 +140,12 @@ describe('which requests a fault matches', () => {
     await post(t, '/v1/customers', {}).expect(429);
     await post(t, '/v1/cust%6fmers', {}).expect(429);
     await post(t, '/v1/customers', {}).expect(200);
+  });
+
+  it('fires a prefix that ends inside a character on the paths that finish it, however both are spelled', async () => {
+    const fault = await arm({ fault: 'rate_limit', method: 'GET', path: '/v1/%63ustomers/caf%c3*' });
+    expect(fault.path).toBe('/v1/customers/caf%C3*');
+    await get(t, '/v1/customers/caf%C3%A9').expect(429);
   });
 
   it('arms a path written with characters a request escapes, and fires on the escaped request', async () => {

@@ -1,4 +1,5 @@
-import { canonicalPath } from './canonical-path';
+import type { IncomingMessage } from 'node:http';
+import { canonicalizePath, canonicalPath, hasUnreadablePath, spellPath } from './canonical-path';
 
 describe('canonicalPath', () => {
   it.each([
@@ -22,15 +23,47 @@ describe('canonicalPath', () => {
     expect(canonicalPath('/v1/charges/ch%2Fcapture')).not.toBe(canonicalPath('/v1/charges/ch/capture'));
   });
 
-  it('changes only the case of the escapes of a path with a broken or non-UTF-8 escape, for the router to refuse', () => {
-    expect(canonicalPath('/v1/charges/%zz')).toBe('/v1/charges/%zz');
-    expect(canonicalPath('/v1/customers/caf%e9')).toBe('/v1/customers/caf%E9');
-    // A fault's prefix that ends inside a character still matches the paths that go on with it.
-    expect(canonicalPath('/v1/customers/caf%c3')).toBe('/v1/customers/caf%C3');
+  it('changes only the case of the escapes of a segment that does not decode, and says so', () => {
+    expect(spellPath('/v1/%63harges/%zz')).toEqual({ path: '/v1/charges/%zz', decodes: false });
+    expect(spellPath('/v1/customers/caf%e9')).toEqual({ path: '/v1/customers/caf%E9', decodes: false });
+  });
+
+  it('spells a prefix that ends inside a character as the start of the paths it matches', () => {
+    expect(spellPath('/v1/%63ustomers/a%7Ecaf%c3', { prefix: true })).toEqual({ path: '/v1/customers/a~caf%C3', decodes: true });
+    expect(spellPath('/v1/customers/%e2%82', { prefix: true })).toEqual({ path: '/v1/customers/%E2%82', decodes: true });
+    // %FF starts no character, and %C3%A9%C3 is é and an unfinished one, which is fine.
+    expect(spellPath('/v1/customers/%FF', { prefix: true }).decodes).toBe(false);
+    expect(spellPath('/v1/customers/%C3%A9%C3', { prefix: true })).toEqual({ path: '/v1/customers/%C3%A9%C3', decodes: true });
+    // Only at the end of a prefix: elsewhere it is a broken character.
+    expect(spellPath('/v1/customers/caf%C3').decodes).toBe(false);
   });
 
   it('gives one spelling that is its own canonical form', () => {
     const once = canonicalPath('/v1/%63ustomers/cus%5Fa%2fb%3d');
     expect(canonicalPath(once)).toBe(once);
+  });
+});
+
+describe('canonicalizePath', () => {
+  const rewrite = (url: string) => {
+    const req = { url } as IncomingMessage;
+    canonicalizePath(req);
+    return { url: req.url, unreadable: hasUnreadablePath(req) };
+  };
+
+  it.each([
+    ['/v1/%63harges?limit=%33', '/v1/charges?limit=%33'],
+    ['http://[::1]:4242/v1/charges?limit=3', '/v1/charges?limit=3'],
+    ['http://host', '/'],
+    // As written: a URL parser would resolve the dot segments and serve another path.
+    ['http://host/v1/customers/x/%2E%2E/cus_1', '/v1/customers/x/../cus_1'],
+    ['/v1/charges#fragment', '/v1/charges'],
+    ['*', '*'],
+  ])('rewrites %s to %s', (url, rewritten) => {
+    expect(rewrite(url)).toEqual({ url: rewritten, unreadable: false });
+  });
+
+  it.each(['http://[/v1/charges', 'foo://host/v1/charges', '/v1/%zz', '/v1/customers/caf%E9'])('marks %s unreadable', (url) => {
+    expect(rewrite(url).unreadable).toBe(true);
   });
 });

@@ -42,7 +42,8 @@ function envelopeAnswer(status: number, message: string): { headers: Record<stri
  *
  * - a request it cannot parse (a control character in a header, headers over 16 KB): what follows
  *   the broken request on the connection cannot be trusted to start a new one;
- * - an `Expect` header other than `100-continue`, which HTTP says to answer 417.
+ * - an `Expect` header other than `100-continue`, which HTTP says to answer 417;
+ * - a CONNECT, which Node would drop without an answer.
  */
 export function answerClientErrors(server: Server): void {
   // Node also answers an HTTP/1.1 request without a Host header itself, with an empty 400 (RFC
@@ -53,6 +54,13 @@ export function answerClientErrors(server: Server): void {
   // before the server listens, has the same effect. client-error.e2e-spec.ts proves it does.
   Object.assign(server, { requireHostHeader: false });
 
+  /** Writes an answer in the envelope straight to a socket that the app never sees. */
+  const answerOnSocket = (socket: Duplex, status: number, message: string) => {
+    const { headers, body } = envelopeAnswer(status, message);
+    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+  };
+
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
     // A socket already gone, or reset by the client, has no one to answer.
     if (error.code === 'ECONNRESET' || !socket.writable) {
@@ -60,9 +68,14 @@ export function answerClientErrors(server: Server): void {
       return;
     }
     const status = STATUS_BY_CODE[error.code ?? ''] ?? 400;
-    const { headers, body } = envelopeAnswer(status, MESSAGE_BY_STATUS[status]);
-    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+    answerOnSocket(socket, status, MESSAGE_BY_STATUS[status]);
+  });
+
+  // Node hands a CONNECT (a request for a tunnel) to this event rather than to the app, and with
+  // no listener closes the connection without a word. oncepay is no proxy: it answers as it does
+  // any method it has no route for.
+  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+    answerOnSocket(socket, 404, `Unrecognized request URL (CONNECT: ${req.url}).`);
   });
 
   // With a listener here, Node no longer answers 417 itself.

@@ -2,14 +2,13 @@ import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
 import { Charge } from '../charges/charge.entity';
-import { canonicalPath } from '../common/canonical-path';
 import { ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { Customer } from '../customers/customer.entity';
 import { lockAccountForReset } from '../database/account-lock';
 import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
-import { ArmFaultDto } from './dto/arm-fault.dto';
+import { ArmFaultDto, spellFaultPath } from './dto/arm-fault.dto';
 import { AppliedFault, FaultName } from './faults';
 import { DEFAULT_FAULT_DELAY_MS } from './sandbox.constants';
 import { LoggedRequest } from './logged-request.entity';
@@ -29,15 +28,15 @@ export class SandboxService {
    * is taken off first, and the rest spelled as the start of a path.
    */
   async arm(account: string, dto: ArmFaultDto): Promise<SandboxFault> {
-    const prefix = dto.path?.endsWith('*') ?? false;
+    const spelled = dto.path === undefined ? undefined : spellFaultPath(dto.path);
     const times = dto.times ?? 1;
     const fault = this.faults.create({
       id: newId('flt'),
       account,
       fault: dto.fault,
       method: dto.method ?? null,
-      path: dto.path === undefined ? null : canonicalPath(prefix ? dto.path.slice(0, -1) : dto.path),
-      pathPrefix: prefix,
+      path: spelled?.path ?? null,
+      pathPrefix: spelled?.prefix ?? false,
       times,
       remaining: times,
       delayMs: dto.delay_ms ?? (dto.fault === 'delay' || dto.fault === 'hold' ? DEFAULT_FAULT_DELAY_MS : 0),

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
-import { canonicalPath, decodes } from '../../common/canonical-path';
+import { spellPath } from '../../common/canonical-path';
 import { ToInteger } from '../../common/validation';
 import { FAULTS } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
@@ -16,17 +16,23 @@ import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_
 const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)(?!.*%(?![0-9A-Fa-f]{2}))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
 
 /**
- * Whether a fault path that passes FAULT_PATH can still be met once spelled as requests are
- * (`canonicalPath`): its escapes can hide a dot segment (`/v1/%2e%2e/charges`), or bytes that are
- * not UTF-8 (`%C0%AF`), which no request reaching the faults has. A prefix may end inside a
- * character (`caf%C3*`), and only the rest of it must decode.
+ * A fault's path as requests spell theirs (`spellPath`), without its prefix `*`, which the
+ * service stores apart: `/v1/%63ustomers/caf%C3*` is the prefix `/v1/customers/caf%C3`.
+ */
+export function spellFaultPath(path: string): { path: string; prefix: boolean; decodes: boolean } {
+  const prefix = path.endsWith('*');
+  return { prefix, ...spellPath(prefix ? path.slice(0, -1) : path, { prefix }) };
+}
+
+/**
+ * Whether a fault path that passes FAULT_PATH can still be met once spelled as requests are: its
+ * escapes can hide a dot segment (`/v1/%2e%2e/charges`), a `*` (`%2A`), or bytes that are not
+ * UTF-8 (`%C0%AF`), none of which a request reaching the faults has.
  */
 function reachable(path: unknown): boolean {
   if (typeof path !== 'string' || !FAULT_PATH.test(path)) return true; // FAULT_PATH's own message
-  const prefix = path.endsWith('*');
-  const canonical = canonicalPath(prefix ? path.slice(0, -1) : path);
-  const whole = prefix ? canonical.slice(0, canonical.lastIndexOf('/')) : canonical;
-  return FAULT_PATH.test(canonical + (prefix ? '*' : '')) && decodes(whole);
+  const spelled = spellFaultPath(path);
+  return spelled.decodes && FAULT_PATH.test(spelled.path + (spelled.prefix ? '*' : ''));
 }
 
 /** The parameters of `POST /_sandbox/faults`. */
@@ -63,7 +69,10 @@ export class ArmFaultDto {
   })
   @ValidateBy({
     name: 'reachableFaultPath',
-    validator: { validate: reachable, defaultMessage: () => 'Invalid path: its escapes spell a dot segment or bytes that are not UTF-8, which no request has.' },
+    validator: {
+      validate: reachable,
+      defaultMessage: () => 'Invalid path: its escapes spell a dot segment, a *, or bytes that are not UTF-8, which no request path has.',
+    },
   })
   path?: string;
 
