@@ -152,6 +152,19 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: `Unrecognized request URL (CONNECT: 127.0.0.1:${port}).` });
   });
 
+  it('keeps serving after clients that send a CONNECT and reset the connection at once', async () => {
+    for (let i = 0; i < 20; i++) {
+      const socket = connect(port, '127.0.0.1', () => {
+        socket.write(`CONNECT 127.0.0.1:${port} HTTP/1.1\r\nHost: x\r\n\r\n`);
+        socket.resetAndDestroy();
+      });
+      socket.on('error', () => undefined);
+      await new Promise((done) => socket.on('close', done));
+    }
+    const answer = parse(await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    expect(answer).toMatchObject({ status: 200, body: { status: 'ok' } });
+  });
+
   it('still serves a well-formed request afterwards', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

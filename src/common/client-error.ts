@@ -1,5 +1,6 @@
 import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import { STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InvalidRequestError } from './errors';
 import { newId } from './ids';
@@ -15,6 +16,9 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
   408: 'The request took too long to arrive.',
   431: 'The request headers are too large.',
 };
+
+/** How long a CONNECT's socket stays open after its 404, for a client that does not close it. */
+const CONNECT_LINGER_MS = 5_000;
 
 /** The message of a 417, for an `Expect` header that asks for more than `100-continue`. */
 export function unsupportedExpectation(value: string | undefined): string {
@@ -74,7 +78,15 @@ export function answerClientErrors(server: Server): void {
   // Node hands a CONNECT (a request for a tunnel) to this event rather than to the app, and with
   // no listener closes the connection without a word. oncepay is no proxy: it answers as it does
   // any method it has no route for.
-  server.on('connect', (req: IncomingMessage, socket: Duplex) => {
+  server.on('connect', (req: IncomingMessage, duplex: Duplex) => {
+    // Node's own server hands over its net.Socket; Duplex is only what the event's type promises.
+    const socket = duplex as Socket;
+    // Node hands the socket over without its own error listener: a client that resets it would
+    // otherwise raise an error no one catches, and end the process. What the client sends is read
+    // and dropped, and a client that never closes its side is let go after a while.
+    socket.on('error', () => socket.destroy());
+    socket.resume();
+    socket.setTimeout(CONNECT_LINGER_MS, () => socket.destroy());
     answerOnSocket(socket, 404, `Unrecognized request URL (CONNECT: ${req.url}).`);
   });
 
