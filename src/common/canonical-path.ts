@@ -12,6 +12,9 @@ const ESCAPE = /%[0-9A-Fa-f]{2}/g;
 const respell = (segment: string): string =>
   encodeURIComponent(decodeURIComponent(segment)).replace(NEEDLESS_ESCAPE, (escape) => decodeURIComponent(escape));
 
+/** The range of the second byte of a UTF-8 character after the leads that narrow it. */
+const SECOND_BYTE: Record<number, [number, number]> = { 0xe0: [0xa0, 0xbf], 0xed: [0x80, 0x9f], 0xf0: [0x90, 0xbf], 0xf4: [0x80, 0x8f] };
+
 /**
  * The escapes at the end of a segment that start a UTF-8 character without finishing it
  * (`caf%C3`: é is `%C3%A9`), or ''. Only a fault's path prefix ends so.
@@ -22,7 +25,12 @@ function unfinishedCharacter(segment: string): string {
     if (!/^(%[0-9A-Fa-f]{2})+$/.test(tail)) return '';
     const [lead, ...rest] = tail.match(ESCAPE)!.map((escape) => parseInt(escape.slice(1), 16));
     const length = lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
-    if (length > escapes && rest.every((byte) => byte >= 0x80 && byte <= 0xbf)) return tail;
+    // The bytes after the lead are 0x80–0xBF, the second in the narrower range some leads allow
+    // (RFC 3629 §4): after E0 no overlong form, after ED no surrogate, after F0 and F4 nothing
+    // outside Unicode. A start no character has matches nothing.
+    const [low, high] = SECOND_BYTE[lead] ?? [0x80, 0xbf];
+    const fits = rest.every((byte, i) => (i === 0 ? byte >= low && byte <= high : byte >= 0x80 && byte <= 0xbf));
+    if (length > escapes && fits) return tail;
   }
   return '';
 }

@@ -20,8 +20,8 @@ export const MAX_NUMBER_TEXT = 500;
 
 /**
  * The most characters all the numbers of one body may take written out. A 1 MB body can hold
- * 150 000 numbers of 500 digits written as `1e499`; written out, that would be 75 MB of text,
- * and memory a few requests at once could exhaust.
+ * about 174 000 numbers of 500 digits written as `1e499`; written out, that would be 87 MB of
+ * text, and memory a few requests at once could exhaust.
  */
 export const MAX_NUMBERS_TEXT_PER_BODY = 4 * 1024 * 1024;
 

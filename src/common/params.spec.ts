@@ -153,9 +153,15 @@ describe('parseJson and numbers', () => {
     expect(parseBody(JSON_TYPE, '{"amount":2000,"amount":2e3}')).toEqual({ amount: '2000' });
   });
 
-  it('refuses a body whose numbers would be too much text written out, before writing any of them', () => {
+  it('refuses a body whose numbers would be too much text written out', () => {
     const numbers = Array(20_000).fill('1e499').join(',');
-    expect(refusalOf(() => parseBody(JSON_TYPE, `{"a":[${numbers}]}`)).error.message).toMatch(/numbers written out would be over/);
+    expect(refusalOf(() => parseBody(JSON_TYPE, `{"a":[${numbers}]}`)).error.message).toMatch(/would be over 4194304 characters written out/);
+  });
+
+  it('refuses one number too long to write out by its parameter, however long it would be', () => {
+    for (const json of ['1e5000000', '1e99999999999999999999']) {
+      expect(refusalOf(() => parseBody(JSON_TYPE, `{"amount":${json}}`)).error).toMatchObject({ param: 'amount' });
+    }
   });
 
   it('refuses nesting too deep for the parser with a 400 naming the parameter, not a stack overflow', () => {

@@ -1,7 +1,7 @@
 import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError } from './errors';
-import { decimalLength, decimalText, JsonNumber, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
+import { decimalLength, decimalText, JsonNumber, MAX_NUMBER_TEXT, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
 import { checkNames, formNames, HASH_PARAMS, RESERVED_NAMES } from './param-names';
 
 /**
@@ -218,8 +218,12 @@ export function parseJson(text: string): Params {
   // How much text the body's numbers will make once written out, counted as they are read.
   let numbersText = 0;
   const parseNumber = (digits: string): JsonNumber => {
-    numbersText += decimalLength(digits);
-    if (numbersText > MAX_NUMBERS_TEXT_PER_BODY) throw notJson(`its numbers written out would be over ${MAX_NUMBERS_TEXT_PER_BODY} characters`);
+    // A number too long to write out at all is refused by itself, naming its parameter, and is
+    // never written out: it counts only as much as the longest that is.
+    numbersText += Math.min(decimalLength(digits), MAX_NUMBER_TEXT + 1);
+    if (numbersText > MAX_NUMBERS_TEXT_PER_BODY) {
+      throw new InvalidRequestError(`The numbers in the request body would be over ${MAX_NUMBERS_TEXT_PER_BODY} characters written out.`);
+    }
     return new JsonNumber(digits);
   };
   try {

@@ -5,9 +5,8 @@ import type { ObjectLiteral, Repository } from 'typeorm';
  * oldest first by `oldestFirst` (an indexed column), `batch` at a time until none is left, and
  * returns how many went. Both purges, of idempotency keys and of the request log, use it:
  *
- * - Each batch is a DELETE of the ids a subquery finds through the index, so a purge of a few rows
- *   in a large table reads those rows, not the table; one DELETE with the condition in an IN
- *   list was planned as a scan of the whole table.
+ * - Each batch is a DELETE of the ids a subquery finds through the index on `oldestFirst`, so a
+ *   purge of a few rows in a large table reads those rows, not the table.
  * - The subquery skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`): a sandbox reset
  *   deleting them, or a request replacing its expired record. They leave with that transaction, or
  *   at the next purge. A purge that waited for them could deadlock with a reset that deletes the
@@ -21,7 +20,9 @@ export async function purgeRows<T extends ObjectLiteral & { id: unknown }>(
   parameters: ObjectLiteral,
   batch: number,
 ): Promise<number> {
-  const table = repo.metadata.tableName;
+  // A batch of 0 would delete nothing and never end.
+  if (!(batch >= 1)) throw new RangeError(`purge batch must be at least 1, not ${batch}`);
+  const table = repo.metadata.tablePath.split('.').map((part) => repo.manager.connection.driver.escape(part)).join('.');
   let purged = 0;
   for (;;) {
     const result = await repo

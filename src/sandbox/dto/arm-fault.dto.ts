@@ -26,13 +26,14 @@ export function spellFaultPath(path: string): { path: string; prefix: boolean; d
 
 /**
  * Whether a fault path that passes FAULT_PATH can still be met once spelled as requests are: its
- * escapes can hide a dot segment (`/v1/%2e%2e/charges`), a `*` (`%2A`), or bytes that are not
- * UTF-8 (`%C0%AF`), none of which a request reaching the faults has.
+ * escapes can hide a dot segment (`/v1/%2e%2e/charges`) or bytes that are not UTF-8 (`%C0%AF`),
+ * which no request reaching the faults has, or a `*` (`%2A`), which in a fault's path marks a
+ * prefix and so cannot stand for itself.
  */
 function reachable(path: unknown): boolean {
   if (typeof path !== 'string' || !FAULT_PATH.test(path)) return true; // FAULT_PATH's own message
   const spelled = spellFaultPath(path);
-  return spelled.decodes && FAULT_PATH.test(spelled.path + (spelled.prefix ? '*' : ''));
+  return spelled.decodes && !spelled.path.includes('*') && FAULT_PATH.test(spelled.path + (spelled.prefix ? '*' : ''));
 }
 
 /** The parameters of `POST /_sandbox/faults`. */
@@ -71,7 +72,8 @@ export class ArmFaultDto {
     name: 'reachableFaultPath',
     validator: {
       validate: reachable,
-      defaultMessage: () => 'Invalid path: its escapes spell a dot segment, a *, or bytes that are not UTF-8, which no request path has.',
+      defaultMessage: () =>
+        'Invalid path: its escapes spell a dot segment or bytes that are not UTF-8, which no request path has, or a *, which only ends a prefix.',
     },
   })
   path?: string;
