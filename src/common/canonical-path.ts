@@ -65,9 +65,6 @@ export function spellPath(path: string, { prefix = false } = {}): { path: string
   return { path: segments.map((segment) => segment.text).join('/'), decodes: segments.every((segment) => segment.decodes) };
 }
 
-/** A path in its one spelling (see `spellPath`). */
-export const canonicalPath = (path: string): string => spellPath(path).path;
-
 /** Requests whose target is no path that can be read, for `RequestMiddleware` to refuse with a 400. */
 const unreadable = new WeakSet<IncomingMessage>();
 

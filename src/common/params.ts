@@ -195,8 +195,7 @@ const notJson = (why: string) => new InvalidRequestError(`The request body is no
 /**
  * A key written twice in one object with different values: which would the client mean? It is
  * refused, where JSON.parse would keep the last one without a word; written twice with one value,
- * it is that value. The key is cut short in the
- * message, as it may be a megabyte long.
+ * it is that value. The key is cut short in the message, as it may be a megabyte long.
  */
 function duplicateKey({ key, oldValue, newValue }: { key: string; oldValue: unknown; newValue: unknown }): unknown {
   // One number written two ways (`2000` and `2e3`) is one value.

@@ -104,11 +104,12 @@ function bodyText(bytes: Buffer, contentType: string | undefined): string {
   } catch {
     throw new InvalidRequestError(`Unsupported charset ${JSON.stringify(label)}: send UTF-8, or another charset this server can decode.`, {}, 415);
   }
+  const notText = () => new InvalidRequestError('The request body is not valid text in its charset (UTF-8 unless the Content-Type names another).');
+  if (ascii && bytes.some((byte) => byte > 0x7f)) throw notText();
   try {
-    if (ascii && bytes.some((byte) => byte > 0x7f)) throw new RangeError('not ASCII');
     return decoder.decode(bytes);
   } catch {
-    throw new InvalidRequestError('The request body is not valid text in its charset (UTF-8 unless the Content-Type names another).');
+    throw notText();
   }
 }
 

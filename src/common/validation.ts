@@ -80,9 +80,10 @@ export class NoParamsPipe implements PipeTransform {
 /**
  * Form parameters arrive as strings. These turn a string of digits into a number and `"true"` /
  * `"false"` into a boolean, and leave anything else as it is, so that the validator rejects it by
- * name (`"12.5"`, `"1e3"` and `"abc"` stay strings and fail `@IsInt`). A leading zero (`"02000"`)
- * or `-0` is refused too: the idempotency fingerprint compares parameters as sent, so `amount=02000` and
- * `amount=2000` would charge the same amount yet count as different requests under one key.
+ * name (`"12.5"`, `"1e3"` and `"abc"` stay strings and fail `@IsInt`). A leading zero
+ * (`"02000"`) or `-0` is refused too: the idempotency fingerprint compares parameters as sent, so
+ * `amount=02000` and `amount=2000` would charge the same amount yet count as different requests
+ * under one key.
  */
 export const ToInteger = () =>
   Transform(({ value }) => (typeof value === 'string' && /^(0|-?[1-9]\d{0,14})$/.test(value) ? Number(value) : value));

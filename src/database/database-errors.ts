@@ -17,21 +17,23 @@ export const DEADLOCK_DETECTED = '40P01';
 
 type DriverFields = { code?: unknown; constraint?: unknown };
 
-/** The SQLSTATE of a driver or TypeORM error (or a Node socket error's code), else ''. */
-export function errorCode(error: unknown): string {
-  // Duck-typed rather than `instanceof Error`: socket errors are made by Node's core, which can
-  // belong to another realm than the code checking them (as under jest's sandbox).
+/**
+ * A field of a driver error, read from pg's error itself or from the one TypeORM wraps it in
+ * (`driverError`), else ''. Duck-typed rather than `instanceof Error`: socket errors are made by
+ * Node's core, which can belong to another realm than the code checking them (as under jest's
+ * sandbox).
+ */
+function driverField(error: unknown, field: keyof DriverFields): string {
   if (typeof error !== 'object' || error === null) return '';
-  const { code, driverError } = error as DriverFields & { driverError?: DriverFields };
-  return String(code ?? driverError?.code ?? '');
+  const fields = error as DriverFields & { driverError?: DriverFields };
+  return String(fields[field] ?? fields.driverError?.[field] ?? '');
 }
 
+/** The SQLSTATE of a driver or TypeORM error (or a Node socket error's code), else ''. */
+export const errorCode = (error: unknown): string => driverField(error, 'code');
+
 /** The name of the constraint a driver or TypeORM error violated, else ''. */
-export function violatedConstraint(error: unknown): string {
-  if (typeof error !== 'object' || error === null) return '';
-  const { constraint, driverError } = error as DriverFields & { driverError?: DriverFields };
-  return String(constraint ?? driverError?.constraint ?? '');
-}
+export const violatedConstraint = (error: unknown): string => driverField(error, 'constraint');
 
 /**
  * PostgreSQL's SQLSTATE for a table that does not exist. oncepay's queries name only tables its

@@ -46,16 +46,21 @@ export interface Database {
 /** Whether a server answers at `url` now, in one try. */
 const answers = (url: string): Promise<boolean> => reachDatabase(url, 1).then(() => true, () => false);
 
-async function createDatabaseIfMissing(serverUrl: string, name: string): Promise<void> {
+/** Runs `work` on one connection to the server's `postgres` database, closed afterwards. */
+async function withServer(serverUrl: string, work: (client: Client) => Promise<void>): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
   await client.connect();
   try {
-    const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
-    // CREATE DATABASE takes no parameters; `name` is one of our constants, never user input.
-    if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+    await work(client);
   } finally {
     await client.end();
   }
+}
+
+async function createDatabaseIfMissing(client: Client, name: string): Promise<void> {
+  const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  // CREATE DATABASE takes no parameters; `name` is one of our constants, never user input.
+  if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
 }
 
 /**
@@ -91,20 +96,12 @@ function pidIn(file: string): number | undefined {
  * Refuses a server on our port whose data is not ours: it belongs to another checkout or another
  * DATA_DIR, and using it would mix that one's data with ours.
  */
-async function checkDataDirectory(serverUrl: string, databaseDir: string, port: number): Promise<void> {
-  const client = new Client({ connectionString: serverUrl });
-  await client.connect();
-  try {
-    const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
-    const theirs = rows[0].data_directory;
-    const same = existsSync(theirs) && existsSync(databaseDir) && realpathSync(theirs) === realpathSync(databaseDir);
-    if (!same) {
-      throw new Error(
-        `port ${port} is taken by a PostgreSQL whose data is in ${theirs}, not in ${databaseDir}: set EMBEDDED_POSTGRES_PORT to a free port`,
-      );
-    }
-  } finally {
-    await client.end();
+async function checkDataDirectory(client: Client, databaseDir: string, port: number): Promise<void> {
+  const { rows } = await client.query<{ data_directory: string }>('SHOW data_directory');
+  const theirs = rows[0].data_directory;
+  const same = existsSync(theirs) && existsSync(databaseDir) && realpathSync(theirs) === realpathSync(databaseDir);
+  if (!same) {
+    throw new Error(`port ${port} is taken by a PostgreSQL whose data is in ${theirs}, not in ${databaseDir}: set EMBEDDED_POSTGRES_PORT to a free port`);
   }
 }
 
@@ -137,8 +134,10 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const databaseDir = resolve(dataDir, 'pg');
   const ownerFile = resolve(dataDir, OWNER_FILE);
   if (await answers(serverUrl)) {
-    await checkDataDirectory(serverUrl, databaseDir, port);
-    await createDatabaseIfMissing(serverUrl, EMBEDDED_DATABASE);
+    await withServer(serverUrl, async (client) => {
+      await checkDataDirectory(client, databaseDir, port);
+      await createDatabaseIfMissing(client, EMBEDDED_DATABASE);
+    });
     const owner = pidIn(ownerFile);
     if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
       log(`embedded PostgreSQL already running on port ${port} for process ${owner}; sharing it`);
@@ -171,7 +170,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   } catch {
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken, or ${databaseDir} damaged?)`);
   }
-  await createDatabaseIfMissing(serverUrl, EMBEDDED_DATABASE);
+  await withServer(serverUrl, (client) => createDatabaseIfMissing(client, EMBEDDED_DATABASE));
   writeFileSync(ownerFile, `${process.pid}\n`);
   log(`embedded PostgreSQL started on port ${port}, data in ${databaseDir}`);
   return { url, stop: () => server.stop() };

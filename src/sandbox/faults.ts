@@ -1,3 +1,4 @@
+import { spellPath } from '../common/canonical-path';
 import { InvalidRequestError } from '../common/errors';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS } from './sandbox.constants';
 
@@ -48,4 +49,13 @@ export function parseFaultHeader(header: string): AppliedFault {
     delayMs = Number(match[1]);
   }
   return { fault: name, delayMs };
+}
+
+/**
+ * A fault's path as requests spell theirs (`spellPath`), without its prefix `*`, which the
+ * service stores apart: `/v1/%63ustomers/caf%C3*` is the prefix `/v1/customers/caf%C3`.
+ */
+export function spellFaultPath(path: string): { path: string; prefix: boolean; decodes: boolean } {
+  const prefix = path.endsWith('*');
+  return { prefix, ...spellPath(prefix ? path.slice(0, -1) : path, { prefix }) };
 }

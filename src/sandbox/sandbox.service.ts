@@ -8,10 +8,10 @@ import { Customer } from '../customers/customer.entity';
 import { lockAccountForReset } from '../database/account-lock';
 import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
-import { ArmFaultDto, spellFaultPath } from './dto/arm-fault.dto';
-import { AppliedFault, FaultName } from './faults';
-import { DEFAULT_FAULT_DELAY_MS } from './sandbox.constants';
+import { ArmFaultDto } from './dto/arm-fault.dto';
+import { AppliedFault, FaultName, spellFaultPath } from './faults';
 import { LoggedRequest } from './logged-request.entity';
+import { DEFAULT_FAULT_DELAY_MS } from './sandbox.constants';
 import { SandboxFault } from './sandbox-fault.entity';
 
 @Injectable()

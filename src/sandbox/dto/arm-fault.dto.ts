@@ -1,9 +1,8 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
-import { spellPath } from '../../common/canonical-path';
 import { ToInteger } from '../../common/validation';
-import { FAULTS } from '../faults';
+import { FAULTS, spellFaultPath } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
 
 /**
@@ -14,15 +13,6 @@ import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_
  * `%` that does not start an escape (such a path is refused before faults run).
  */
 const FAULT_PATH = /^(?!.*\/\.\.?(?:\/|$))(?!.*\/\/)(?!.*\/$)(?!.*%(?![0-9A-Fa-f]{2}))(\/v1\/[^*\s?#]*\*?|\/(v1?)?\*)$/;
-
-/**
- * A fault's path as requests spell theirs (`spellPath`), without its prefix `*`, which the
- * service stores apart: `/v1/%63ustomers/caf%C3*` is the prefix `/v1/customers/caf%C3`.
- */
-export function spellFaultPath(path: string): { path: string; prefix: boolean; decodes: boolean } {
-  const prefix = path.endsWith('*');
-  return { prefix, ...spellPath(prefix ? path.slice(0, -1) : path, { prefix }) };
-}
 
 /**
  * Whether a fault path that passes FAULT_PATH can still be met once spelled as requests are: its
