@@ -153,6 +153,22 @@ describe('parseJson and numbers', () => {
     expect(parseBody(JSON_TYPE, '{"amount":2000,"amount":2e3}')).toEqual({ amount: '2000' });
   });
 
+  it('compares a key written twice by value at any depth: numbers by what they are worth, the rest as written', () => {
+    expect(parseBody(JSON_TYPE, '{"metadata":{"x":2000,"y":"a"},"metadata":{"y":"a","x":2e3}}')).toEqual({ metadata: { x: '2000', y: 'a' } });
+    expect(parseBody(JSON_TYPE, '{"expand":[1.50,"customer"],"expand":[15e-1,"customer"]}')).toEqual({ expand: ['1.5', 'customer'] });
+    for (const [first, second] of [
+      ['{"x":2000}', '{"x":2001}'],
+      ['{"x":2000}', '{"x":2000,"y":1}'],
+      ['{"x":2000,"y":1}', '{"x":2000,"z":1}'],
+      ['[1,2]', '[2,1]'],
+      ['{"x":"2000"}', '{"x":2000}'],
+      ['{"x":null}', '{"x":""}'],
+      ['{"x":1e600}', '{"x":10e599}'],
+    ]) {
+      expect(refusalOf(() => parseBody(JSON_TYPE, `{"metadata":${first},"metadata":${second}}`)).error.message).toMatch(/names the key "metadata" twice/);
+    }
+  });
+
   it('refuses a body whose numbers would be too much text written out', () => {
     const numbers = Array(20_000).fill('1e499').join(',');
     expect(refusalOf(() => parseBody(JSON_TYPE, `{"a":[${numbers}]}`)).error.message).toMatch(/would be over 4194304 characters written out/);

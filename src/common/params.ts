@@ -193,17 +193,36 @@ const notAnObject = () => new InvalidRequestError('The JSON body must be an obje
 const notJson = (why: string) => new InvalidRequestError(`The request body is not valid JSON: ${why}.`);
 
 /**
+ * Whether two parsed JSON values are one value: numbers by what they are worth (`2000` and `2e3`),
+ * the rest as written. Counts are compared before members, so a comparison costs no more than the
+ * smaller value's size, and each duplicate is compared once: the whole check is linear in the body.
+ */
+function sameJsonValue(a: unknown, b: unknown): boolean {
+  if (a instanceof JsonNumber || b instanceof JsonNumber) {
+    if (!(a instanceof JsonNumber && b instanceof JsonNumber)) return false;
+    const text = decimalText(a.text);
+    // Two numbers too long to write out are not known to be one: they are refused, not merged.
+    return text !== undefined && text === decimalText(b.text);
+  }
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((item, index) => sameJsonValue(item, b[index]));
+  }
+  if (typeof a === 'object' && a !== null && typeof b === 'object' && b !== null) {
+    const aKeys = Object.keys(a);
+    if (aKeys.length !== Object.keys(b).length) return false;
+    const bRecord = b as Record<string, unknown>;
+    return aKeys.every((key) => Object.hasOwn(bRecord, key) && sameJsonValue((a as Record<string, unknown>)[key], bRecord[key]));
+  }
+  return a === b;
+}
+
+/**
  * A key written twice in one object with different values: which would the client mean? It is
  * refused, where JSON.parse would keep the last one without a word; written twice with one value,
  * it is that value. The key is cut short in the message, as it may be a megabyte long.
  */
 function duplicateKey({ key, oldValue, newValue }: { key: string; oldValue: unknown; newValue: unknown }): unknown {
-  // One number written two ways (`2000` and `2e3`) is one value.
-  if (oldValue instanceof JsonNumber && newValue instanceof JsonNumber) {
-    const text = decimalText(oldValue.text);
-    // Two numbers too long to write out are not known to be one: they are refused, not merged.
-    if (text !== undefined && text === decimalText(newValue.text)) return newValue;
-  }
+  if (sameJsonValue(oldValue, newValue)) return newValue;
   throw notJson(`it names the key ${JSON.stringify(key.slice(0, 40))} twice, with different values`);
 }
 
