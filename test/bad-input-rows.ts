@@ -17,6 +17,17 @@ export const JSON_TYPE = 'application/json';
 export const FORM_TYPE = 'application/x-www-form-urlencoded';
 export const BEARER = `Bearer ${KEY}`;
 const basic = (user: string) => `Basic ${Buffer.from(`${user}:`).toString('base64')}`;
+/**
+ * Base64 of `text` with the last character before the padding moved to its neighbour in the
+ * alphabet: that sets bits past the last byte, which decoders ignore, so it decodes to the same
+ * bytes but is not RFC 4648's canonical spelling. `text` must not be a multiple of 3 bytes long.
+ */
+function nonCanonicalBase64(text: string): string {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/';
+  const canonical = Buffer.from(text).toString('base64');
+  const at = canonical.indexOf('=') - 1;
+  return canonical.slice(0, at) + alphabet[alphabet.indexOf(canonical[at]) + 1] + canonical.slice(at + 1);
+}
 
 export interface Row {
   name: string;
@@ -196,6 +207,7 @@ export const ROWS: Row[] = [
   { name: 'two Authorization headers, each with a key', method: 'post', path: '/v1/customers', auth: [BEARER, 'Bearer sk_test_someone_else'], body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'two Authorization headers on a GET', method: 'get', path: `/v1/customers/${CUSTOMER}`, auth: [BEARER, BEARER], status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'Basic with base64 broken by other characters', method: 'post', path: '/v1/customers', auth: `Basic ${Buffer.from(`${KEY}:`).toString('base64').replace(/^(..)/, '$1!')}`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
+  { name: 'Basic with base64 whose unused bits are set (not canonical)', method: 'post', path: '/v1/customers', auth: `Basic ${nonCanonicalBase64(`${KEY}:`)}`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'Basic with base64 followed by more', method: 'post', path: '/v1/customers', auth: `Basic ${Buffer.from(`${KEY}:`).toString('base64')}x`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'a Bearer key followed by more', method: 'post', path: '/v1/customers', auth: `${BEARER} extra`, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },
   { name: 'no key and broken JSON: the key is answered first', method: 'post', path: '/v1/customers', auth: null, contentType: JSON_TYPE, body: '{"name":', status: 401, type: 'invalid_request_error', param: undefined },

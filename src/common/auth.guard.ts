@@ -8,9 +8,6 @@ import { getContext } from './request-context';
 /** A test secret key as Stripe issues them: `sk_test_` and then letters, digits or underscores. */
 const API_KEY_PATTERN = /^sk_test_[0-9A-Za-z_]{1,200}$/;
 
-/** Base64 as RFC 4648 §4 writes it: groups of four, padded with `=`. */
-const BASE64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/;
-
 /** Shows the start of a key in an error message, as Stripe does, without revealing the key. */
 function redact(key: string): string {
   return key.length > 16 ? `${key.slice(0, 8)}***${key.slice(-4)}` : `${key.slice(0, 8)}***`;
@@ -43,10 +40,13 @@ export function apiKeyFrom(req: Pick<Request, 'headers' | 'rawHeaders'>): string
   } else if (/^bearer$/i.test(scheme)) {
     key = credentials;
   } else if (/^basic$/i.test(scheme)) {
-    // Node's base64 decoder skips what is not base64 rather than refusing it; a credential that is
-    // not canonical base64 (RFC 7617 asks for RFC 4648's, padded) is not a key.
-    if (!BASE64.test(credentials)) throw new AuthenticationError('Invalid Authorization header: HTTP Basic credentials must be base64 of "<key>:".');
-    key = Buffer.from(credentials, 'base64').toString('utf8').split(':')[0];
+    // Node's base64 decoder skips what is not base64, and ignores missing padding and bits past
+    // the last byte, rather than refusing them; a credential that is not canonical base64 (RFC 7617
+    // asks for RFC 4648's, padded) is not a key. Node writes base64 canonically, so a credential is
+    // canonical exactly when writing its bytes out again gives it back.
+    const bytes = Buffer.from(credentials, 'base64');
+    if (bytes.toString('base64') !== credentials) throw new AuthenticationError('Invalid Authorization header: HTTP Basic credentials must be base64 of "<key>:".');
+    key = bytes.toString('utf8').split(':')[0];
   } else {
     throw new AuthenticationError('Invalid Authorization header: use "Bearer <key>" or HTTP Basic with the key as user name.');
   }
