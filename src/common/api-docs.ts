@@ -110,9 +110,12 @@ export const ApiBadRequest = (outcome?: string) =>
       (outcome ? ` ${outcome}` : ''),
   );
 
-/** The database does not answer: the request changed nothing and may be retried. */
+/**
+ * The database does not answer. A connection lost while its COMMIT was on the way may have
+ * committed, so this promises nothing about what changed; it says how to retry safely.
+ */
 export const ApiDatabaseUnavailable = () =>
-  ApiErrorResponse(503, '`api_error`: the database does not answer; nothing was changed.', {
+  ApiErrorResponse(503, '`api_error`: the database does not answer, so the request may not have been applied. Retry a POST with the same `Idempotency-Key`: it is applied exactly once.', {
     headers: {
       'Stripe-Should-Retry': header('Always `true`.', 'true'),
       'Retry-After': header('Seconds to wait before retrying.', '1'),
@@ -170,7 +173,8 @@ export const ApiIdempotentPost = (ok: string, optionalBody?: Type) =>
       description:
         `1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters, scoped to the account. A retry with the same key ` +
         'and parameters replays the stored status and body byte for byte without executing again; errors that are the ' +
-        "endpoint's outcome (402, a 404 for a referenced object) are replayed too, refusals (400, 401, 429) are not. " +
+        "endpoint's outcome (402, a 404 for a referenced object, a 400 about a charge's state) are replayed too; " +
+        'refusals (a 400 for a parameter, 401, 429) are not. ' +
         "A replay carries `Idempotent-Replayed: true` and `Original-Request: <the first request's Request-Id>`. " +
         'Any other form is a 400 with `param: "Idempotency-Key"`.',
       schema: { type: 'string', minLength: 1, maxLength: IDEMPOTENCY_KEY_MAX_LENGTH, pattern: '^[ -~]+$' },
