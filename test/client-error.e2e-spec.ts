@@ -79,6 +79,14 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await customersNamed('Expecting')).toBe(0);
   });
 
+  it('does not echo a key with a byte over 0x7F on a 417: Node would write it back as other bytes', async () => {
+    const answer = parse(await postCustomer('ExpectingLatin', 'Host: x\r\nIdempotency-Key: cl\xe9\r\nExpect: 200-ok\r\n'));
+    expect(answer.status).toBe(417);
+    expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.headers).not.toHaveProperty('idempotency-key');
+    expect(await customersNamed('ExpectingLatin')).toBe(0);
+  });
+
   it('answers an Expect header that asks for 100-continue and more with a 417 in the error envelope', async () => {
     const answer = await postCustomer('ExpectingMore', 'Host: x\r\nExpect: 100-continue, 200-ok\r\n');
     // Node has already invited the body with a 100 Continue; the final answer follows it.

@@ -3,6 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InvalidRequestError } from './errors';
+import { echoedIdempotencyKey } from './headers';
 import { newId } from './ids';
 
 /** Node's codes for a request it could not read, and what each is answered with. */
@@ -94,8 +95,8 @@ export function answerClientErrors(server: Server): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     const { headers, body } = envelopeAnswer(417, unsupportedExpectation(req.headers.expect));
     // As every POST answer does (see RequestMiddleware), refusals included.
-    const key = req.headers['idempotency-key'];
-    if (req.method === 'POST' && key !== undefined) headers['Idempotency-Key'] = key;
+    const echoed = echoedIdempotencyKey(req);
+    if (echoed !== undefined) headers['Idempotency-Key'] = echoed;
     res.writeHead(417, headers).end(body);
   });
 }

@@ -12,3 +12,21 @@ export function timesSent(req: Pick<IncomingMessage, 'rawHeaders'>, lowerCaseNam
   }
   return count;
 }
+
+/** A character outside ASCII, as Node reads a header byte over 0x7F (Latin-1). */
+const NOT_ASCII = /[^\x00-\x7f]/;
+
+/**
+ * The `Idempotency-Key` a POST's answer echoes, or undefined. Every POST answer echoes the key it
+ * was sent, whatever the answer, so a client can match a refusal (401, 404, 417, a sandbox fault)
+ * to the attempt it made as well as a success. Node has already checked the header's characters,
+ * so it can be sent back as it came, unless it holds a byte over 0x7F: Node reads those as
+ * Latin-1 but may write the answer's headers as UTF-8, so the echo would come back as other bytes.
+ * Such a key is refused (it is not printable ASCII), and its answer does not echo it rather than
+ * echo it wrong.
+ */
+export function echoedIdempotencyKey(req: Pick<IncomingMessage, 'method' | 'headers'>): string | undefined {
+  const key = req.headers['idempotency-key'];
+  if (req.method !== 'POST' || typeof key !== 'string' || NOT_ASCII.test(key)) return undefined;
+  return key;
+}

@@ -6,7 +6,7 @@ import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
 import { unsupportedExpectation } from './client-error';
 import { InvalidRequestError } from './errors';
-import { timesSent } from './headers';
+import { echoedIdempotencyKey, timesSent } from './headers';
 import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
@@ -16,9 +16,6 @@ function unreadablePathError(req: Request): InvalidRequestError | undefined {
   if (!hasUnreadablePath(req)) return undefined;
   return new InvalidRequestError('The request path cannot be read: a percent-escape is broken or not UTF-8, or the target is not a URL.');
 }
-
-/** A character outside ASCII, as Node reads a header byte over 0x7F (Latin-1). */
-const NOT_ASCII = /[^\x00-\x7f]/;
 
 /** Routes that need an API key; everything else (`/health`, `/docs`, the playground) is open. */
 const AUTHENTICATED_PREFIXES = ['/v1/', '/_sandbox/'];
@@ -92,14 +89,8 @@ export class RequestMiddleware implements NestMiddleware {
     // was closed before an answer (a client gone, or a sandbox drop fault), which is logged too.
     res.on('close', () => this.logRequest(req, res, started));
 
-    // A POST's answer echoes its Idempotency-Key, whatever the answer: a client can match a
-    // refusal (401, 404, a sandbox fault) to the attempt it made as well as a success. Node has
-    // already checked the header's characters, so it can be sent back as it came, unless it holds
-    // a byte over 0x7F: Node reads those as Latin-1 but may write the answer's headers as UTF-8,
-    // so the echo would come back as other bytes. Such a key is refused (it is not printable
-    // ASCII), and its answer does not echo it rather than echo it wrong.
-    const key = req.headers['idempotency-key'];
-    if (req.method === 'POST' && key !== undefined && !NOT_ASCII.test(String(key))) res.setHeader('Idempotency-Key', key);
+    const echoed = echoedIdempotencyKey(req);
+    if (echoed !== undefined) res.setHeader('Idempotency-Key', echoed);
 
     const httpError = badHostError(req) ?? unmetExpectationError(req) ?? unreadablePathError(req);
     if (httpError) {
