@@ -90,12 +90,24 @@ describe('customers', () => {
     expect((await get(t, `/v1/customers/${c.id}`)).body).toEqual(body);
   });
 
-  it('deletes a customer, after which its id is not found', async () => {
-    const { body: c } = await post(t, '/v1/customers', {});
+  it("deletes a customer: a retrieve answers Stripe's deleted stub, and an update, a second delete, a new charge or a list no longer finds it", async () => {
+    const { body: c } = await post(t, '/v1/customers', { name: 'Ann' });
     const res = await t.http().delete(`/v1/customers/${c.id}`).auth(KEY, '').expect(200);
     expect(res.body).toEqual({ id: c.id, object: 'customer', deleted: true });
-    const missing = await get(t, `/v1/customers/${c.id}`).expect(404);
-    expect(missing.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing' });
+    expect((await get(t, `/v1/customers/${c.id}`).expect(200)).body).toEqual({ id: c.id, object: 'customer', deleted: true });
+    const update = await post(t, `/v1/customers/${c.id}`, { name: 'Bea' }).expect(404);
+    expect(update.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
+    await t.http().delete(`/v1/customers/${c.id}`).auth(KEY, '').expect(404);
+    const charge = await post(t, '/v1/charges', { amount: 2000, currency: 'usd', customer: c.id }).expect(404);
+    expect(charge.body.error).toMatchObject({ code: 'resource_missing', param: 'customer' });
+    expect((await get(t, '/v1/customers')).body.data).toEqual([]);
+    // Another account learns nothing: the id is as unknown to it as any other.
+    expect((await get(t, `/v1/customers/${c.id}`, {}, OTHER_KEY).expect(404)).body.error.code).toBe('resource_missing');
+  });
+
+  it('answers 404 for a customer id that never existed', async () => {
+    const missing = await get(t, '/v1/customers/cus_000000000000000000000000').expect(404);
+    expect(missing.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
   });
 
   it("answers 404 for another account's customer", async () => {

@@ -22,7 +22,7 @@ export const DELAY_MS = 500;
 /** How long a `hold` fault keeps its request in flight: long enough to run a concurrent retry. */
 export const HOLD_MS = 800;
 /** The tables that hold an account's data, all with an `account` column. */
-const ACCOUNT_TABLES = ['customers', 'charges', 'idempotency_keys', 'sandbox_faults', 'sandbox_requests'] as const;
+const ACCOUNT_TABLES = ['customers', 'deleted_customers', 'charges', 'idempotency_keys', 'sandbox_faults', 'sandbox_requests'] as const;
 
 export type HttpResponse = Awaited<ReturnType<typeof post>>;
 

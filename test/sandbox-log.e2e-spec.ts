@@ -142,17 +142,22 @@ describe('the request log (GET /_sandbox/requests)', () => {
 });
 
 describe('erasing an account (DELETE /_sandbox/data)', () => {
-  /** Gives an account a customer, a charge on it, two keys, an armed fault and log lines. */
-  async function populate(apiKey: string): Promise<string> {
+  /**
+   * Gives an account a customer, a charge on it, a deleted customer, two keys, an armed fault and
+   * log lines; answers the two customers' ids.
+   */
+  async function populate(apiKey: string): Promise<{ customerId: string; deletedId: string }> {
     const { body: customer } = await keyed('/v1/customers', 'k-customer', { email: 'x@example.com' }, apiKey).expect(200);
     await keyed('/v1/charges', 'k-charge', { amount: 2000, currency: 'usd', customer: customer.id }, apiKey).expect(200);
+    const { body: deleted } = await post(t, '/v1/customers', {}, apiKey).expect(200);
+    await t.http().delete(`/v1/customers/${deleted.id}`).auth(apiKey, '').expect(200);
     await arm({ fault: 'delay', path: '/v1/never' }, apiKey);
-    return customer.id;
+    return { customerId: customer.id, deletedId: deleted.id };
   }
-  const populated = { customers: 1, charges: 1, idempotency_keys: 2, sandbox_faults: 1, sandbox_requests: 2 };
+  const populated = { customers: 1, deleted_customers: 1, charges: 1, idempotency_keys: 2, sandbox_faults: 1, sandbox_requests: 4 };
 
   it("erases the caller's objects, keys, faults and log, and leaves another account's untouched", async () => {
-    const customerId = await populate(KEY);
+    const { customerId, deletedId } = await populate(KEY);
     await populate(OTHER_KEY);
     expect(await rowsOf(KEY)).toEqual(populated);
     expect(await rowsOf(OTHER_KEY)).toEqual(populated);
@@ -160,24 +165,26 @@ describe('erasing an account (DELETE /_sandbox/data)', () => {
     const res = await t.http().delete('/_sandbox/data').auth(KEY, '').expect(200);
     expect(res.body).toMatchObject({ deleted: true });
 
-    expect(await rowsOf(KEY)).toEqual({ customers: 0, charges: 0, idempotency_keys: 0, sandbox_faults: 0, sandbox_requests: 0 });
+    expect(await rowsOf(KEY)).toEqual({ customers: 0, deleted_customers: 0, charges: 0, idempotency_keys: 0, sandbox_faults: 0, sandbox_requests: 0 });
     expect(await rowsOf(OTHER_KEY)).toEqual(populated);
     expect((await listFaults()).data).toEqual([]);
     expect((await requestLog()).data).toEqual([]);
     await t.http().get(`/v1/customers/${customerId}`).auth(KEY, '').expect(404);
+    // The deleted customer's tombstone is erased too: its id is now unknown, not deleted.
+    await t.http().get(`/v1/customers/${deletedId}`).auth(KEY, '').expect(404);
     const again = await keyed('/v1/customers', 'k-customer', { email: 'x@example.com' }).expect(200);
     expect(again.headers['idempotent-replayed']).toBeUndefined();
     expect(again.body.id).not.toBe(customerId);
   });
 
-  /** Whether a statement of this database waits for a lock: a row's, or an advisory one. */
-  async function waiting(what: 'a row' | 'an advisory lock'): Promise<boolean> {
+  /** Whether statements of this database wait for a lock: a row's, or an advisory one. */
+  async function waiting(what: 'a row' | 'an advisory lock', atLeast = 1): Promise<boolean> {
     const { rows } = await observer.query(
       what === 'a row'
-        ? `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE 'DELETE%'`
+        ? `SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND (query LIKE 'DELETE%' OR query LIKE 'WITH gone%')`
         : `SELECT count(*)::int AS n FROM pg_locks WHERE locktype = 'advisory' AND NOT granted`,
     );
-    return rows[0].n > 0;
+    return rows[0].n >= atLeast;
   }
 
   it('lands a keyed charge that commits during a reset wholly after it, so its retry replays and charges nothing', async () => {
@@ -202,5 +209,29 @@ describe('erasing an account (DELETE /_sandbox/data)', () => {
     const retry = await keyed('/v1/charges', 'k-during-reset', CHARGE).expect(200);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(await rowsOf(KEY)).toMatchObject({ customers: 0, charges: 1, idempotency_keys: 1 });
+  });
+
+  it('leaves no tombstone of a customer deleted while a reset runs: the reset erases customers before tombstones', async () => {
+    const { body: customer } = await post(t, '/v1/customers', {}).expect(200);
+    // A transaction outside oncepay holds the customer's row. The customer's delete queues for it
+    // first, then the reset, which stops at its DELETE of customers; released, the delete commits
+    // its tombstone while the reset is midway, and the reset's later DELETE must still erase it.
+    const side = new Client({ connectionString: testDatabaseUrl() });
+    await side.connect();
+    try {
+      await side.query('BEGIN');
+      await side.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customer.id]);
+      const removal = track(t.http().delete(`/v1/customers/${customer.id}`).auth(KEY, ''));
+      await waitFor('the customer delete to wait for the row', () => waiting('a row'));
+      const reset = track(t.http().delete('/_sandbox/data').auth(KEY, ''));
+      await waitFor('the reset to wait for the row too', () => waiting('a row', 2));
+      await side.query('COMMIT');
+      expect((await removal.result).status).toBe(200);
+      expect((await reset.result).status).toBe(200);
+    } finally {
+      await side.end();
+    }
+    expect(await rowsOf(KEY)).toMatchObject({ customers: 0, deleted_customers: 0 });
+    await t.http().get(`/v1/customers/${customer.id}`).auth(KEY, '').expect(404);
   });
 });

@@ -76,12 +76,17 @@ describe('the stripe SDK against oncepay', () => {
       expect((await stripe.charges.retrieve(charge.id)).metadata).toEqual({ '0': 'first' });
     });
 
-    it('deletes a customer through the SDK, answering deleted: true, after which its id is resource_missing', async () => {
+    it("deletes a customer through the SDK; retrieve then answers the SDK's DeletedCustomer, and an update is resource_missing", async () => {
       const c = await stripe.customers.create({ email: 'gone@example.com' });
       const deleted = await stripe.customers.del(c.id);
       expect(deleted).toMatchObject({ id: c.id, object: 'customer', deleted: true });
 
-      const error = await rejectionOf(stripe.customers.retrieve(c.id));
+      // The SDK types a retrieve as Customer | DeletedCustomer, told apart by `deleted`.
+      const retrieved = await stripe.customers.retrieve(c.id);
+      expect(retrieved.deleted).toBe(true);
+      expect(retrieved).toEqual({ id: c.id, object: 'customer', deleted: true });
+
+      const error = await rejectionOf(stripe.customers.update(c.id, { name: 'Back' }));
       expect(error).toBeInstanceOf(Stripe.errors.StripeInvalidRequestError);
       expect(error).toMatchObject({ statusCode: 404, code: 'resource_missing' });
     });

@@ -36,9 +36,10 @@ export class CustomersController {
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a customer' })
   @ApiObjectId('customer', 'cus')
-  @ApiOkResponse({ description: 'The customer.' })
+  @ApiOkResponse({ description: 'The customer, or `{id, object: "customer", deleted: true}` for one deleted since, as Stripe answers.' })
   async retrieve(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
-    return customerView(await this.customers.retrieve(account, id));
+    const customer = await this.customers.retrieveOrDeleted(account, id);
+    return customer === 'deleted' ? deletedCustomerView(id) : customerView(customer);
   }
 
   @Post(':id')

@@ -9,6 +9,7 @@ import { listPage } from '../common/list';
 import { checkMetadataSize, mergeMetadata, newMetadata } from '../common/metadata';
 import { insertRows } from '../database/insert-rows';
 import { Customer } from './customer.entity';
+import { DeletedCustomer } from './deleted-customer.entity';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import { ListCustomersDto } from './dto/list-customers.dto';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
@@ -53,6 +54,23 @@ export class CustomersService {
   }
 
   /**
+   * A customer of this account, or `'deleted'` for one deleted since, which Stripe still answers
+   * with a stub rather than a 404. The tombstone is read only when the customer is not found. A
+   * delete removes the row and writes the tombstone in one statement (see `remove`), so no read
+   * can fall between the two and find neither.
+   */
+  async retrieveOrDeleted(account: string, id: string): Promise<Customer | 'deleted'> {
+    try {
+      return await this.retrieve(account, id);
+    } catch (error) {
+      if (!(error instanceof ResourceMissingError)) throw error;
+      const tombstone = await this.txHost.tx.getRepository(DeletedCustomer).existsBy({ id, account });
+      if (tombstone) return 'deleted';
+      throw error;
+    }
+  }
+
+  /**
    * `retrieve` for a read-modify-write: the row stays locked until the request's transaction
    * ends, so concurrent updates take turns instead of overwriting each other (see `findOwned`).
    */
@@ -80,19 +98,27 @@ export class CustomersService {
   }
 
   /**
-   * Deletes the customer. Its charges keep the customer's id, as Stripe's do; the row goes, so
-   * the id answers 404 from then on.
+   * Deletes the customer. Its charges keep the customer's id, as Stripe's do; the row goes, and a
+   * tombstone in `deleted_customers` takes its place, so a retrieve answers Stripe's stub while an
+   * update, a delete or a new charge naming it answers 404.
    *
-   * It takes no lock, and needs none: the single DELETE both finds the row and removes it, and
-   * only the count of rows it removed decides the answer. (A DELETE request runs in no
+   * It takes no lock, and needs none: the single statement both finds the row and removes it, and
+   * writes the tombstone only for a row it removed, so the two land together or not at all; only
+   * the count of rows it removed decides the answer. (A DELETE request runs in no
    * transaction, so it could not hold a lock anyway.) Of concurrent deletes, PostgreSQL lets one
    * remove the row; the others wait for it, find nothing left and answer 404, as a later delete
    * does. A delete that meets a locked update waits for the update's commit, and an update
    * that meets a finished delete finds no row and answers 404.
    */
   async remove(account: string, id: string): Promise<void> {
-    const result = isIdOf(CUSTOMER_KIND.prefix, id) ? await this.repo.delete({ id, account }) : { affected: 0 };
-    if (result.affected !== 1) throw new ResourceMissingError(CUSTOMER_KIND.name, id, 'id');
+    const removed: unknown[] = isIdOf(CUSTOMER_KIND.prefix, id)
+      ? await this.txHost.tx.query(
+          `WITH gone AS (DELETE FROM customers WHERE id = $1 AND account = $2 RETURNING id, account)
+           INSERT INTO deleted_customers (id, account) SELECT id, account FROM gone RETURNING id`,
+          [id, account],
+        )
+      : [];
+    if (removed.length !== 1) throw new ResourceMissingError(CUSTOMER_KIND.name, id, 'id');
   }
 
   list(account: string, params: ListCustomersDto) {

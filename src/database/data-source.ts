@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { DataSourceOptions } from 'typeorm';
 import { Charge } from '../charges/charge.entity';
 import { Customer } from '../customers/customer.entity';
+import { DeletedCustomer } from '../customers/deleted-customer.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { LoggedRequest } from '../sandbox/logged-request.entity';
 import { SandboxFault } from '../sandbox/sandbox-fault.entity';
@@ -37,7 +38,7 @@ export function dataSourceOptions(url: string): DataSourceOptions {
   return {
     type: 'postgres',
     url,
-    entities: [Customer, Charge, IdempotencyKey, SandboxFault, LoggedRequest],
+    entities: [Customer, DeletedCustomer, Charge, IdempotencyKey, SandboxFault, LoggedRequest],
     // From `src/database` (ts-jest) or `dist/src/database` (the build), two levels up is the
     // folder that holds `migrations/`, in source or compiled form.
     migrations: [join(__dirname, '..', '..', 'migrations', '*.{ts,js}')],

@@ -5,6 +5,7 @@ import { Charge } from '../charges/charge.entity';
 import { ResourceMissingError } from '../common/errors';
 import { isIdOf, newId } from '../common/ids';
 import { Customer } from '../customers/customer.entity';
+import { DeletedCustomer } from '../customers/deleted-customer.entity';
 import { lockAccountForReset } from '../database/account-lock';
 import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
@@ -95,12 +96,15 @@ export class SandboxService {
    * DELETE sees what has committed by the time it starts, so the account lock, taken first, is
    * what keeps a request that commits meanwhile from landing between two of them, its charge kept
    * and its key erased: the reset waits for the account's writes in flight, and new ones wait for
-   * it (see `lockAccountForReset`).
+   * it (see `lockAccountForReset`). A customer's delete is one statement that takes no account
+   * lock (see `CustomersService.remove`); customers are erased before their tombstones, so one
+   * that commits meanwhile either removed its row before the reset's DELETE of customers, and its
+   * tombstone is erased by the DELETE after, or finds the row already erased and writes none.
    */
   async reset(account: string): Promise<void> {
     await this.txHost.withTransaction(async () => {
       await lockAccountForReset(this.txHost.tx, account);
-      for (const entity of [Charge, Customer, IdempotencyKey, SandboxFault, LoggedRequest]) {
+      for (const entity of [Charge, Customer, DeletedCustomer, IdempotencyKey, SandboxFault, LoggedRequest]) {
         await this.txHost.tx.getRepository(entity).delete({ account });
       }
     });

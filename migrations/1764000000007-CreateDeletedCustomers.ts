@@ -1,0 +1,26 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * What remains of a deleted customer: its id and account. Stripe answers a retrieve of a deleted
+ * customer with `{id, object: "customer", deleted: true}`, not a 404, so the id must outlive the
+ * row. The row goes (lists, updates and new charges no longer see it); this table only tells a
+ * deleted customer from one that never existed. The account's index serves the sandbox reset.
+ */
+export class CreateDeletedCustomers1764000000007 implements MigrationInterface {
+  name = 'CreateDeletedCustomers1764000000007';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE deleted_customers (
+        id      text        NOT NULL,
+        account text        NOT NULL,
+        deleted timestamptz NOT NULL DEFAULT now(),
+        CONSTRAINT deleted_customers_pkey PRIMARY KEY (id)
+      )`);
+    await queryRunner.query(`CREATE INDEX deleted_customers_account_idx ON deleted_customers (account)`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE deleted_customers`);
+  }
+}
