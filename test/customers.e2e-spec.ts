@@ -105,9 +105,14 @@ describe('customers', () => {
     expect((await get(t, `/v1/customers/${c.id}`, {}, OTHER_KEY).expect(404)).body.error.code).toBe('resource_missing');
   });
 
-  it('answers 404 for a customer id that never existed', async () => {
+  it('answers 404 for a customer id that never existed, linking the code as Stripe does', async () => {
     const missing = await get(t, '/v1/customers/cus_000000000000000000000000').expect(404);
-    expect(missing.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing', param: 'id' });
+    expect(missing.body.error).toMatchObject({
+      type: 'invalid_request_error',
+      code: 'resource_missing',
+      param: 'id',
+      doc_url: 'https://stripe.com/docs/error-codes/resource-missing',
+    });
   });
 
   it("answers 404 for another account's customer", async () => {

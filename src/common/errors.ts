@@ -17,7 +17,10 @@ export interface ErrorEnvelope {
   error: { type: ErrorType; message: string; doc_url?: string } & ErrorDetails;
 }
 
-/** Where the error codes are explained; Stripe's own pages describe the same codes. */
+/**
+ * Where the error codes are explained; Stripe's own pages describe the same codes. Stripe links
+ * each code as a path below it, with hyphens for underscores (`…/error-codes/resource-missing`).
+ */
 const DOC_URL = 'https://stripe.com/docs/error-codes';
 
 export class ApiError extends Error {
@@ -48,7 +51,7 @@ export class ApiError extends Error {
       error: {
         type: this.type,
         message: this.message,
-        ...(code && { code, doc_url: `${DOC_URL}#${code.replace(/_/g, '-')}` }),
+        ...(code && { code, doc_url: `${DOC_URL}/${code.replace(/_/g, '-')}` }),
         ...(param !== undefined && { param }),
         ...(decline_code && { decline_code }),
         ...(charge && { charge }),
