@@ -76,7 +76,10 @@ describe('concurrent updates of one object', () => {
         expect(lost.status).toBe(404);
         expect(lost.body.error).toMatchObject({ type: 'invalid_request_error', code: 'resource_missing' });
       }
-      await get(t, `/v1/customers/${customer.id}`).expect(404);
+      expect((await get(t, `/v1/customers/${customer.id}`).expect(200)).body).toEqual({ id: customer.id, object: 'customer', deleted: true });
+      // One delete won, so one tombstone: the losers wrote none.
+      const [{ n }] = await t.dataSource.query('SELECT count(*)::int AS n FROM deleted_customers WHERE id = $1', [customer.id]);
+      expect(n).toBe(1);
     }
   });
 });

@@ -149,7 +149,7 @@ describe('idempotency keys (CONTRACT §5)', () => {
   ])('does not save %s, so the corrected retry executes', async (_name, send, status) => {
     const refused = await send('k-refused');
     expect(refused.status).toBe(status);
-    expect(await rowCounts(t.dataSource)).toEqual({ charges: 0, customers: 0, idempotency_keys: 0, sandbox_faults: 0 });
+    expect(await rowCounts(t.dataSource)).toEqual({ charges: 0, customers: 0, deleted_customers: 0, idempotency_keys: 0, sandbox_faults: 0 });
     const retry = await keyed(t, '/v1/charges', 'k-refused', CHARGE).expect(200);
     expect(retry.headers['idempotent-replayed']).toBeUndefined();
   });
@@ -163,7 +163,7 @@ describe('idempotency keys (CONTRACT §5)', () => {
     const res = await post(t, '/v1/charges', CHARGE).set('Idempotency-Key', key);
     expect(res.status).toBe(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', param: 'Idempotency-Key' });
-    expect(await rowCounts(t.dataSource)).toEqual({ charges: 0, customers: 0, idempotency_keys: 0, sandbox_faults: 0 });
+    expect(await rowCounts(t.dataSource)).toEqual({ charges: 0, customers: 0, deleted_customers: 0, idempotency_keys: 0, sandbox_faults: 0 });
   });
 
   it('accepts a key of exactly 255 printable characters', async () => {

@@ -63,7 +63,9 @@ export class CustomersService {
     try {
       return await this.retrieve(account, id);
     } catch (error) {
-      if (!(error instanceof ResourceMissingError)) throw error;
+      // Only a well-formed id can have a tombstone; any other (one holding a NUL, which PostgreSQL
+      // text cannot, say) is not looked up, as `findOwned` does not look it up either.
+      if (!(error instanceof ResourceMissingError) || !isIdOf(CUSTOMER_KIND.prefix, id)) throw error;
       const tombstone = await this.txHost.tx.getRepository(DeletedCustomer).existsBy({ id, account });
       if (tombstone) return 'deleted';
       throw error;
