@@ -46,6 +46,17 @@ const CARD_FIELDS: FieldTable<Stripe.Card> = {
   regulated_status: 'required', status: 'optional', tokenization_method: 'required',
 };
 
+const PAYMENT_METHOD_CARD_FIELDS: FieldTable<Stripe.Charge.PaymentMethodDetails.Card> = {
+  amount_authorized: 'required', authorization_code: 'required', brand: 'required', capture_before: 'optional',
+  checks: 'required', country: 'required', description: 'optional', electronic_commerce_indicator: 'required',
+  exp_month: 'required', exp_year: 'required', extended_authorization: 'optional', fingerprint: 'optional',
+  funding: 'required', iin: 'optional', incremental_authorization: 'optional', installments: 'required',
+  issuer: 'optional', last4: 'required', mandate: 'required', moto: 'optional', multicapture: 'optional',
+  network: 'required', network_token: 'optional', network_transaction_id: 'required', overcapture: 'optional',
+  regulated_status: 'required', setup_credential_usage: 'optional', stored_credential_usage: 'optional',
+  three_d_secure: 'required', transaction_link_id: 'required', wallet: 'required',
+};
+
 /** Every required field is present, and every field present is one Stripe's type declares. */
 function expectShape(body: Record<string, unknown>, fields: Record<string, 'required' | 'optional'>): void {
   const required = Object.keys(fields).filter((k) => fields[k] === 'required');
@@ -72,7 +83,8 @@ describe('objects shaped like the stripe package types', () => {
   it('returns a charge with every field of Stripe.Charge it requires and none it lacks', async () => {
     const { body } = await post(t, '/v1/charges', { amount: 1234, currency: 'usd', source: 'tok_mastercard' }).expect(200);
     expectShape(body, CHARGE_FIELDS);
-    expect(body.payment_method_details).toMatchObject({ type: 'card', card: { brand: 'mastercard', last4: '4444' } });
+    expect(body.payment_method_details).toMatchObject({ type: 'card', card: { brand: 'mastercard', last4: '4444', amount_authorized: 1234 } });
+    expectShape(body.payment_method_details.card, PAYMENT_METHOD_CARD_FIELDS);
     expect(body.source).toMatchObject({ object: 'card', last4: '4444', cvc_check: 'pass' });
     expectShape(body.source, CARD_FIELDS);
     expect(body.outcome).toMatchObject({ network_status: 'approved_by_network', type: 'authorized' });
@@ -100,5 +112,7 @@ describe('objects shaped like the stripe package types', () => {
     const { body } = await t.http().get(`/v1/charges/${declined.body.error.charge}`).auth('sk_test_oncepay_e2e', '').expect(200);
     expectShape(body, CHARGE_FIELDS);
     expect(body).toMatchObject({ status: 'failed', paid: false, failure_code: 'card_declined', failure_message: 'Your card was declined.' });
+    expectShape(body.payment_method_details.card, PAYMENT_METHOD_CARD_FIELDS);
+    expect(body.payment_method_details.card.amount_authorized).toBeNull();
   });
 });
