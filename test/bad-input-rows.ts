@@ -82,15 +82,15 @@ export const ROWS: Row[] = [
   { name: '1 001 parameters at the top level', method: 'post', path: '/v1/customers', body: Array.from({ length: 1001 }, (_, i) => `p${i}=v`).join('&'), status: 400, type: 'invalid_request_error', param: undefined },
   { name: 'a name of 200 000 opening brackets', method: 'post', path: '/v1/customers', body: `a${'['.repeat(200_000)}=1`, status: 400, type: 'invalid_request_error', param: 'a' },
   { name: '20 000 list indices sent in reverse', method: 'post', path: '/v1/customers', body: Array.from({ length: 20_000 }, (_, i) => `a[${19_999 - i}]=v`).join('&'), status: 400, type: 'invalid_request_error', param: 'a' },
-  { name: "an unknown parameter 'foo'", method: 'post', path: '/v1/customers', body: { name: 'Ann', foo: 'bar' }, status: 400, type: 'invalid_request_error', param: 'foo' },
+  { name: "an unknown parameter 'foo'", method: 'post', path: '/v1/customers', body: { name: 'Ann', foo: 'bar' }, status: 400, type: 'invalid_request_error', param: 'foo', code: 'parameter_unknown' },
   { name: "an unknown parameter named like a built-in property ('constructor')", method: 'post', path: '/v1/customers', body: { name: 'Ann', constructor: '1' }, status: 400, type: 'invalid_request_error', param: 'constructor' },
-  { name: "an unknown parameter 'toString' on a charge (JSON)", method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ toString: 'x' }), status: 400, type: 'invalid_request_error', param: 'toString' },
+  { name: "an unknown parameter 'toString' on a charge (JSON)", method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ toString: 'x' }), status: 400, type: 'invalid_request_error', param: 'toString', code: 'parameter_unknown' },
   { name: "an unknown parameter 'prototype'", method: 'post', path: '/v1/customers', body: { name: 'Ann', prototype: '1' }, status: 400, type: 'invalid_request_error', param: 'prototype' },
   { name: "an unknown query parameter 'hasOwnProperty'", method: 'get', path: '/v1/charges?hasOwnProperty=1', status: 400, type: 'invalid_request_error', param: 'hasOwnProperty' },
   // Endpoints that take no parameters refuse any, as Stripe's do: a DELETE with a stray query
   // parameter must not delete, and a sandbox reset must not erase.
   { name: 'a query parameter on a customer retrieve', method: 'get', path: `/v1/customers/${CUSTOMER}?${form({ expand: ['sources'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
-  { name: 'a query parameter on a customer delete', method: 'delete', path: `/v1/customers/${CUSTOMER}?foo=1`, status: 400, type: 'invalid_request_error', param: 'foo' },
+  { name: 'a query parameter on a customer delete', method: 'delete', path: `/v1/customers/${CUSTOMER}?foo=1`, status: 400, type: 'invalid_request_error', param: 'foo', code: 'parameter_unknown' },
   { name: 'a query parameter on the fault list', method: 'get', path: '/_sandbox/faults?limit=5', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'a query parameter on a fault disarm', method: 'delete', path: '/_sandbox/faults/flt_none?foo=1', status: 400, type: 'invalid_request_error', param: 'foo' },
   { name: 'a query parameter on the sandbox reset', method: 'delete', path: '/_sandbox/data?confirm=yes', status: 400, type: 'invalid_request_error', param: 'confirm' },
@@ -101,17 +101,17 @@ export const ROWS: Row[] = [
   { name: "a fractional amount in a form ('20.5')", method: 'post', path: '/v1/charges', body: charge({ amount: '20.5' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'a fractional amount in JSON that a double would round to whole (1999.99999999999999)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: '{"amount":1999.99999999999999,"currency":"usd","source":"tok_visa"}', status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'a JSON key written twice with different values', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: '{"amount":2000,"amount":5000,"currency":"usd","source":"tok_visa"}', status: 400, type: 'invalid_request_error', param: undefined },
-  { name: 'a fractional amount in JSON (20.5)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ amount: 20.5 }), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'a fractional amount in JSON (20.5)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ amount: 20.5 }), status: 400, type: 'invalid_request_error', param: 'amount', code: 'parameter_invalid_integer' },
   { name: "amount 'abc'", method: 'post', path: '/v1/charges', body: charge({ amount: 'abc' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: "amount in exponent notation ('1e3')", method: 'post', path: '/v1/charges', body: charge({ amount: '1e3' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'an amount of twenty digits', method: 'post', path: '/v1/charges', body: charge({ amount: '99999999999999999999' }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'an amount sent as an array', method: 'post', path: '/v1/charges', body: charge({ amount: ['2000'] }), status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: 'an amount below the usd minimum (49)', method: 'post', path: '/v1/charges', body: charge({ amount: 49 }), status: 400, type: 'invalid_request_error', param: 'amount', code: 'amount_too_small' },
-  { name: 'an amount above 99999999', method: 'post', path: '/v1/charges', body: charge({ amount: 100_000_000 }), status: 400, type: 'invalid_request_error', param: 'amount' },
-  { name: 'a missing amount', method: 'post', path: '/v1/charges', body: charge({}, ['amount']), status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'an amount above 99999999', method: 'post', path: '/v1/charges', body: charge({ amount: 100_000_000 }), status: 400, type: 'invalid_request_error', param: 'amount', code: 'amount_too_large' },
+  { name: 'a missing amount', method: 'post', path: '/v1/charges', body: charge({}, ['amount']), status: 400, type: 'invalid_request_error', param: 'amount', code: 'parameter_missing' },
 
   // currency
-  { name: 'a missing currency', method: 'post', path: '/v1/charges', body: charge({}, ['currency']), status: 400, type: 'invalid_request_error', param: 'currency' },
+  { name: 'a missing currency', method: 'post', path: '/v1/charges', body: charge({}, ['currency']), status: 400, type: 'invalid_request_error', param: 'currency', code: 'parameter_missing' },
   { name: "an unknown currency 'xyz'", method: 'post', path: '/v1/charges', body: charge({ currency: 'xyz' }), status: 400, type: 'invalid_request_error', param: 'currency' },
   { name: "an upper-case currency 'USD'", method: 'post', path: '/v1/charges', body: charge({ currency: 'USD' }), status: 400, type: 'invalid_request_error', param: 'currency' },
 
@@ -189,7 +189,7 @@ export const ROWS: Row[] = [
 
   // customers
   { name: "customer email 'not-an-email'", method: 'post', path: '/v1/customers', body: { email: 'not-an-email' }, status: 400, type: 'invalid_request_error', param: 'email' },
-  { name: "customer email 'not-an-email' on an update", method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', email: 'not-an-email' }, status: 400, type: 'invalid_request_error', param: 'email' },
+  { name: "customer email 'not-an-email' on an update", method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', email: 'not-an-email' }, status: 400, type: 'invalid_request_error', param: 'email', code: 'email_invalid' },
   { name: "customer balance '1.5'", method: 'post', path: `/v1/customers/${CUSTOMER}`, body: { name: 'changed', balance: '1.5' }, status: 400, type: 'invalid_request_error', param: 'balance' },
 
   // SQL in formatted fields: refused by their format, never reaching a query as text.
@@ -197,7 +197,7 @@ export const ROWS: Row[] = [
   { name: 'SQL in a path id (404)', method: 'get', path: `/v1/customers/${SQL_ID}`, status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
   { name: 'SQL in a path id on an update (404)', method: 'post', path: `/v1/customers/${SQL_ID}`, body: { name: 'Mallory' }, status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
   { name: 'SQL in limit', method: 'get', path: `/v1/customers?${form({ limit: '1;DROP TABLE customers' })}`, status: 400, type: 'invalid_request_error', param: 'limit' },
-  { name: 'SQL in email', method: 'post', path: '/v1/customers', body: { email: "x@y.z' OR 1=1 --" }, status: 400, type: 'invalid_request_error', param: 'email' },
+  { name: 'SQL in email', method: 'post', path: '/v1/customers', body: { email: "x@y.z' OR 1=1 --" }, status: 400, type: 'invalid_request_error', param: 'email', code: 'email_invalid' },
 
   // Authentication: each would otherwise create a customer.
   { name: 'no Authorization header', method: 'post', path: '/v1/customers', auth: null, body: { name: 'Ann' }, status: 401, type: 'invalid_request_error', param: undefined },

@@ -28,7 +28,7 @@ export class CreateChargeDto {
   @IsDefined({ message: 'Missing required param: amount.' })
   @ToInteger()
   @IsInt({ message: 'Invalid integer: amount must be a whole number of the smallest currency unit.' })
-  @Max(MAX_AMOUNT, { message: `Amount must be no more than ${MAX_AMOUNT}.` })
+  @Max(MAX_AMOUNT, { message: `Amount must be no more than ${MAX_AMOUNT}.`, context: { code: 'amount_too_large' } })
   amount!: number;
 
   @ApiProperty({ enum: CURRENCIES, example: 'usd', description: 'A lower-case ISO currency code.' })
