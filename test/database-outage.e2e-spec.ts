@@ -4,7 +4,7 @@ import request from 'supertest';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createApp } from '../src/app.factory';
 import { testDatabaseUrl } from './database';
-import { freePort } from './server-process';
+import { freePort, ServerProcess, startServer } from './server-process';
 import { KEY } from './helpers';
 import { waitFor } from './wait-for';
 
@@ -144,5 +144,63 @@ describe('when the database is dropped under a running server', () => {
       const res = await call();
       expect({ status: res.status, type: res.body.error?.type }).toEqual({ status: 503, type: 'api_error' });
     }
+  });
+});
+
+describe('a connection killed between two statements of a request', () => {
+  let server: ServerProcess;
+  let side: Client;
+  beforeAll(async () => {
+    server = await startServer({ DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'warn' });
+    side = new Client({ connectionString: testDatabaseUrl() });
+    await side.connect();
+  });
+  afterAll(async () => {
+    server.proc.kill('SIGCONT');
+    server.proc.kill('SIGKILL');
+    await server.exited;
+    await side.end();
+  });
+
+  /** The backend of a statement of this database that waits for a lock: here, only the capture. */
+  async function waitingBackend(): Promise<number | undefined> {
+    const { rows } = await side.query(`SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+    return rows[0]?.pid;
+  }
+
+  it('answers 503 with Stripe-Should-Retry, not a 500, and the retry executes', async () => {
+    const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-www-form-urlencoded' };
+    const created = await fetch(`${server.url}/v1/charges`, { method: 'POST', headers: auth, body: 'amount=2000&currency=usd&source=tok_visa&capture=false' });
+    const charge = (await created.json()) as { id: string };
+    // The capture waits for the charge's row, held by a transaction outside oncepay. With the
+    // server stopped, that transaction ends, so the capture's SELECT completes and its backend sits
+    // idle in the capture's transaction, where it is killed: the server, let go again, finds its
+    // connection gone between the SELECT and the UPDATE that follows it.
+    await side.query('BEGIN');
+    await side.query('SELECT 1 FROM charges WHERE id = $1 FOR UPDATE', [charge.id]);
+    const capture = fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
+    let backend: number | undefined;
+    await waitFor('the capture to wait for the row', async () => (backend = await waitingBackend()) !== undefined);
+    server.proc.kill('SIGSTOP');
+    try {
+      await side.query('COMMIT');
+      await waitFor('the capture to sit idle in its transaction', async () => {
+        const { rows } = await side.query('SELECT state FROM pg_stat_activity WHERE pid = $1', [backend]);
+        return rows[0]?.state === 'idle in transaction';
+      });
+      await side.query('SELECT pg_terminate_backend($1)', [backend]);
+    } finally {
+      server.proc.kill('SIGCONT');
+    }
+    const answer = await capture;
+    expect({ status: answer.status, retry: answer.headers.get('stripe-should-retry'), type: ((await answer.json()) as { error: { type: string } }).error.type }).toEqual({
+      status: 503,
+      retry: 'true',
+      type: 'api_error',
+    });
+    const { rows } = await side.query('SELECT captured FROM charges WHERE id = $1', [charge.id]);
+    expect(rows[0].captured).toBe(false);
+    const retry = await fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
+    expect(retry.status).toBe(200);
   });
 });

@@ -51,10 +51,12 @@ const UNDEFINED_TABLE = '42P01';
 const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '3D000', '28000', '28P01', UNDEFINED_TABLE]);
 const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
 /**
- * TypeORM's error for a statement sent on a connection it has already let go, which it does when
- * the connection broke in the middle of a transaction (a held request whose backend was killed).
+ * TypeORM's errors for a statement sent on a connection it has already let go, which it does when
+ * the connection broke in the middle of a transaction (a backend killed while its request was
+ * between two statements, or held by the fault `hold`). `EntityManager.query` throws the first;
+ * repositories, query builders and the COMMIT throw the second.
  */
-const RELEASED_CONNECTION = 'QueryRunnerProviderAlreadyReleasedError';
+const RELEASED_CONNECTION = new Set(['QueryRunnerProviderAlreadyReleasedError', 'QueryRunnerAlreadyReleasedError']);
 
 /** Whether an error means the database is unavailable (a 503 that a retry may cure), not a bug. */
 export function isDatabaseDown(error: unknown): boolean {
@@ -64,7 +66,7 @@ export function isDatabaseDown(error: unknown): boolean {
   return (
     DATABASE_DOWN_CODES.has(sqlState) ||
     sqlState.startsWith('08') ||
-    name === RELEASED_CONNECTION ||
+    RELEASED_CONNECTION.has(name) ||
     DATABASE_DOWN_MESSAGES.some((re) => re.test(message))
   );
 }
