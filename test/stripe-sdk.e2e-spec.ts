@@ -234,6 +234,32 @@ describe('the stripe SDK against oncepay', () => {
       expect(requests.get('GET /v1/customers')).toBe(3);
     });
 
+    it('walks on when the client deletes each customer as it comes, the last of every page included', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 25; i++) ids.push((await stripe.customers.create({ name: `c${i}` })).id);
+
+      // A cleanup job: each customer is deleted as soon as it is seen, so every next page starts
+      // after a customer that no longer exists.
+      const seen: string[] = [];
+      for await (const c of stripe.customers.list({ limit: 10 })) {
+        seen.push(c.id);
+        await stripe.customers.del(c.id);
+      }
+
+      expect(seen).toEqual([...ids].reverse());
+      expect((await stripe.customers.list()).data).toEqual([]);
+    });
+
+    it('pages backwards with ending_before from a customer deleted since', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 5; i++) ids.push((await stripe.customers.create({ name: `c${i}` })).id);
+      await stripe.customers.del(ids[2]);
+      const page = await stripe.customers.list({ ending_before: ids[2], limit: 10 });
+      expect(page.data.map((c) => c.id)).toEqual([ids[4], ids[3]]);
+      const older = await stripe.customers.list({ starting_after: ids[2], limit: 10 });
+      expect(older.data.map((c) => c.id)).toEqual([ids[1], ids[0]]);
+    });
+
     it('collects every charge with autoPagingToArray over pages of 3', async () => {
       const ids: string[] = [];
       for (let i = 0; i < 8; i++) ids.push((await stripe.charges.create({ amount: 100 + i, currency: 'usd', source: 'tok_visa' })).id);

@@ -1,6 +1,6 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
-import type { Repository } from 'typeorm';
+import type { ObjectLiteral, Repository } from 'typeorm';
 import type { AccountObject } from './account-object.entity';
 import { InvalidRequestError } from './errors';
 import { EmptyToNull, ToInteger } from './validation';
@@ -48,12 +48,15 @@ export interface ListEnvelope<T> {
  * One page of an account's objects, newest first, as Stripe pages them: `starting_after` walks
  * towards older objects, `ending_before` towards newer ones, and `has_more` says whether another
  * page lies in that direction. One extra row is fetched to learn `has_more` without a count.
+ * `gone` holds the places of objects deleted since (customers' tombstones): a cursor found there
+ * still marks where the page starts, so a client deleting objects as it walks them walks on.
  */
 export async function listPage<T extends AccountObject>(
   repo: Repository<T>,
   filter: Partial<Record<keyof T, unknown>> & { account: string },
   params: ListParamsDto,
   kind: string,
+  gone?: Repository<{ id: string; account: string; seq: string }>,
 ): Promise<{ rows: T[]; hasMore: boolean }> {
   if (params.starting_after != null && params.ending_before != null) {
     throw new InvalidRequestError('You may only specify one of starting_after and ending_before.', { param: 'ending_before' });
@@ -64,11 +67,10 @@ export async function listPage<T extends AccountObject>(
   const backwards = cursorParam === 'ending_before';
   if (cursorParam) {
     const cursorId = params[cursorParam]!;
-    const cursor = await repo
-      .createQueryBuilder('c')
-      .select('c.seq', 'seq')
-      .where('c.id = :id AND c.account = :account', { id: cursorId, account: filter.account })
-      .getRawOne<{ seq: string }>();
+    const where = { id: cursorId, account: filter.account };
+    const seqOf = <R extends ObjectLiteral>(from: Repository<R>) =>
+      from.createQueryBuilder('c').select('c.seq', 'seq').where('c.id = :id AND c.account = :account', where).getRawOne<{ seq: string }>();
+    const cursor = (await seqOf(repo)) ?? (gone && (await seqOf(gone)));
     if (!cursor) {
       throw new InvalidRequestError(`No such ${kind}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
     }

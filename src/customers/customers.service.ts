@@ -115,8 +115,8 @@ export class CustomersService {
   async remove(account: string, id: string): Promise<void> {
     const removed: unknown[] = isIdOf(CUSTOMER_KIND.prefix, id)
       ? await this.txHost.tx.query(
-          `WITH gone AS (DELETE FROM customers WHERE id = $1 AND account = $2 RETURNING id, account)
-           INSERT INTO deleted_customers (id, account) SELECT id, account FROM gone RETURNING id`,
+          `WITH gone AS (DELETE FROM customers WHERE id = $1 AND account = $2 RETURNING id, account, seq)
+           INSERT INTO deleted_customers (id, account, seq) SELECT id, account, seq FROM gone RETURNING id`,
           [id, account],
         )
       : [];
@@ -125,6 +125,7 @@ export class CustomersService {
 
   list(account: string, params: ListCustomersDto) {
     const filter = params.email == null ? { account } : { account, email: params.email };
-    return listPage(this.repo, filter, params, 'customer');
+    // A customer deleted since a page was listed still marks where the next page starts.
+    return listPage(this.repo, filter, params, 'customer', this.txHost.tx.getRepository(DeletedCustomer));
   }
 }
