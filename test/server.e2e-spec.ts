@@ -27,6 +27,8 @@ describe('the server process', () => {
     [{ PORT: '70000' }, 'PORT must be an integer from 1 to 65535'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
+    [{ HOST: '999.1.1.1' }, 'HOST must be an IP address or a host name'],
+    [{ HOST: 'http://localhost' }, 'HOST must be an IP address or a host name'],
   ])('refuses the bad setting %j with a one-line message', async (env, message) => {
     const { code, stderr } = await runServerToExit(env);
     expect(code).toBe(1);

@@ -1,5 +1,6 @@
+import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
+import { isFQDN, IsIn, IsInt, isIP, IsOptional, IsString, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
 
 /** The log levels a user may set in `LOG_LEVEL`, quietest last. */
 export const LOG_LEVELS = ['verbose', 'debug', 'info', 'warn', 'error', 'fatal', 'silent'] as const;
@@ -8,18 +9,45 @@ export type LogLevelName = (typeof LOG_LEVELS)[number];
 const toInt = ({ value }: { value: unknown }) =>
   typeof value === 'string' && /^\d+$/.test(value) ? Number(value) : value;
 
+/** The highest TCP port. */
+const MAX_PORT = 65_535;
+/**
+ * The longest `IDEMPOTENCY_KEY_TTL` accepted: 30 days. Stripe keeps keys for 24 hours; a longer
+ * window only makes the keys table, which a test suite fills with every keyed request it sends,
+ * grow for longer before the purge may empty it.
+ */
+export const MAX_IDEMPOTENCY_KEY_TTL_SECONDS = 30 * 24 * 60 * 60;
+
+/** An integer setting from `min` to `max`, with one message for every way it can be wrong. */
+const IntegerSetting = (name: string, min: number, max: number, what = 'an integer', note = '') => {
+  const message = `${name} must be ${what} from ${min} to ${max}${note}`;
+  return applyDecorators(Transform(toInt), IsInt({ message }), Min(min, { message }), Max(max, { message }));
+};
+
+/**
+ * A host to listen on: an IP address, or a host name (`localhost`, `oncepay.internal`) that the
+ * system resolves. A dotted quad out of range (`999.1.1.1`) is neither, and is refused here
+ * rather than when the server, its migrations run, fails to listen.
+ */
+const IsHost = () =>
+  ValidateBy({
+    name: 'isHost',
+    validator: {
+      validate: (value: unknown) =>
+        typeof value === 'string' && (isIP(value) || isFQDN(value, { require_tld: false, allow_numeric_tld: false, allow_underscores: true })),
+      defaultMessage: () => 'HOST must be an IP address or a host name',
+    },
+  });
+
 /**
  * Every setting oncepay reads from the environment, with its default. The README's configuration
  * table lists the same names; `validateConfig` refuses a bad value before anything starts.
  */
 export class AppConfig {
-  @Transform(toInt)
-  @IsInt({ message: 'PORT must be an integer from 1 to 65535' })
-  @Min(1, { message: 'PORT must be an integer from 1 to 65535' })
-  @Max(65535, { message: 'PORT must be an integer from 1 to 65535' })
+  @IntegerSetting('PORT', 1, MAX_PORT)
   PORT = 4242;
 
-  @IsString()
+  @IsHost()
   HOST = '127.0.0.1';
 
   /** When unset, oncepay starts its own embedded PostgreSQL with its data in `DATA_DIR`. */
@@ -30,10 +58,7 @@ export class AppConfig {
   @IsString()
   DATA_DIR = '.data';
 
-  @Transform(toInt)
-  @IsInt({ message: 'EMBEDDED_POSTGRES_PORT must be an integer from 1 to 65535' })
-  @Min(1, { message: 'EMBEDDED_POSTGRES_PORT must be an integer from 1 to 65535' })
-  @Max(65535, { message: 'EMBEDDED_POSTGRES_PORT must be an integer from 1 to 65535' })
+  @IntegerSetting('EMBEDDED_POSTGRES_PORT', 1, MAX_PORT)
   EMBEDDED_POSTGRES_PORT = 54329;
 
   @IsIn(LOG_LEVELS, { message: `LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}` })
@@ -49,10 +74,7 @@ export class AppConfig {
   IDEMPOTENCY_MISMATCH_STATUS: 409 | 400 | 422 = 409;
 
   /** Seconds an idempotency key is remembered; after that it is treated as new and purged. */
-  @Transform(toInt)
-  @IsInt({ message: 'IDEMPOTENCY_KEY_TTL must be a whole number of seconds from 1 to 2592000 (30 days)' })
-  @Min(1, { message: 'IDEMPOTENCY_KEY_TTL must be a whole number of seconds from 1 to 2592000 (30 days)' })
-  @Max(2_592_000, { message: 'IDEMPOTENCY_KEY_TTL must be a whole number of seconds from 1 to 2592000 (30 days)' })
+  @IntegerSetting('IDEMPOTENCY_KEY_TTL', 1, MAX_IDEMPOTENCY_KEY_TTL_SECONDS, 'a whole number of seconds', ' (30 days)')
   IDEMPOTENCY_KEY_TTL = 86_400;
 }
 

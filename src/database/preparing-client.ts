@@ -19,8 +19,12 @@ export const PREPARED_PER_CONNECTION = 200;
  * texts vary with their input (a multi-row INSERT has as many placeholders as rows).
  *
  * When a table a prepared statement reads changes, PostgreSQL plans the statement again, but it
- * refuses to run one whose result columns would change. oncepay's migrations run before it
- * serves, so a server never sees its schema change under it.
+ * refuses to run one whose result columns would change. Each process runs the migrations before
+ * it serves, but a process started earlier on the same database (CONTRACT §1) keeps running while
+ * a newer one migrates. Its statements name their columns (TypeORM never selects `*`), so a
+ * migration that only adds (a table, a column, a default, a function argument with a default, as
+ * 1764000000005 does) changes no result it prepared; one that dropped or retyped a column would
+ * need the older processes restarted.
  */
 export class PreparingClient extends Client {
   /** The names of the statements this connection has prepared. */
