@@ -173,7 +173,7 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer).toMatchObject({ status: 200, body: { status: 'ok' } });
   });
 
-  it('still serves a well-formed request afterwards', async () => {
+  it('still serves /health on a new connection after every malformed request above', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);
   });

@@ -3,7 +3,7 @@ import { canonicalizePath, hasUnreadablePath, spellPath } from './canonical-path
 
 const canonicalPath = (path: string): string => spellPath(path).path;
 
-describe('canonicalPath', () => {
+describe('spellPath and canonicalizePath', () => {
   it.each([
     ['an escaped unreserved character', '/v1/charges/ch%5Fx', '/v1/charges/ch_x'],
     ['an escaped letter in a fixed segment', '/v1/%63harges', '/v1/charges'],

@@ -24,21 +24,21 @@ export class Migrator implements OnModuleInit {
   constructor(private readonly dataSource: DataSource) {}
 
   async onModuleInit(): Promise<void> {
-    const lock = this.dataSource.createQueryRunner();
-    await lock.connect();
+    const runner = this.dataSource.createQueryRunner();
+    await runner.connect();
     try {
-      await lock.query('SET lock_timeout = 0');
-      await lock.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
-      const migrations = new MigrationExecutor(this.dataSource, lock);
+      await runner.query('SET lock_timeout = 0');
+      await runner.query('SELECT pg_advisory_lock($1)', [MIGRATION_LOCK_KEY]);
+      const migrations = new MigrationExecutor(this.dataSource, runner);
       migrations.transaction = 'each';
       const applied = await migrations.executePendingMigrations();
       for (const migration of applied) this.logger.log(`applied migration ${migration.name}`);
     } finally {
-      await lock.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
+      await runner.query('SELECT pg_advisory_unlock($1)', [MIGRATION_LOCK_KEY]).catch(() => undefined);
       // The connection goes back to the pool: RESET restores the timeout its startup packet set.
       // RESET cannot fail on a live connection, and the pool discards a dead one.
-      await lock.query('RESET lock_timeout').catch(() => undefined);
-      await lock.release();
+      await runner.query('RESET lock_timeout').catch(() => undefined);
+      await runner.release();
     }
   }
 }

@@ -2,10 +2,10 @@ import type { ObjectLiteral, Repository } from 'typeorm';
 
 /**
  * Deletes the rows of a table that `expired` (an SQL condition, with named parameters) selects,
- * oldest first by `oldestFirst` (an indexed column), `batch` at a time until none is left, and
+ * oldest first by `orderColumn` (an indexed column), `batch` at a time until none is left, and
  * returns how many went. Both purges, of idempotency keys and of the request log, use it:
  *
- * - Each batch is a DELETE of the ids a subquery finds through the index on `oldestFirst`, so a
+ * - Each batch is a DELETE of the ids a subquery finds through the index on `orderColumn`, so a
  *   purge of a few rows in a large table reads those rows, not the table.
  * - The subquery skips rows another transaction holds (`FOR UPDATE SKIP LOCKED`): a sandbox reset
  *   deleting them, or a request replacing its expired record. They leave with that transaction, or
@@ -16,7 +16,7 @@ import type { ObjectLiteral, Repository } from 'typeorm';
 export async function purgeRows<T extends ObjectLiteral & { id: unknown }>(
   repo: Repository<T>,
   expired: string,
-  oldestFirst: string,
+  orderColumn: string,
   parameters: ObjectLiteral,
   batch: number,
 ): Promise<number> {
@@ -28,7 +28,7 @@ export async function purgeRows<T extends ObjectLiteral & { id: unknown }>(
     const result = await repo
       .createQueryBuilder()
       .delete()
-      .where(`id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${expired} ORDER BY ${oldestFirst} LIMIT :batch FOR UPDATE SKIP LOCKED))`, {
+      .where(`id = ANY(ARRAY(SELECT id FROM ${table} WHERE ${expired} ORDER BY ${orderColumn} LIMIT :batch FOR UPDATE SKIP LOCKED))`, {
         ...parameters,
         batch,
       })

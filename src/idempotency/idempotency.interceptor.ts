@@ -62,6 +62,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
   private async handlePost(req: Request, res: Response, next: CallHandler, successStatus: number): Promise<unknown> {
     const header = req.headers['idempotency-key'];
     const context = getContext(req);
+    // Nest runs guards before interceptors, and AuthGuard, on every route this interceptor serves,
+    // has set the account or refused the request.
     const account = context.account!;
     // Every write transaction holds its account's lock shared, before its first write, so that a
     // sandbox reset lands wholly before or after it (see `lockAccountForWrite`).

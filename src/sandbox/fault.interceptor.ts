@@ -46,7 +46,8 @@ export class FaultInterceptor implements NestInterceptor {
     const context = getContext(req);
     const header = req.headers['sandbox-fault'];
     // A request that names its own fault gets that one only: armed faults are left for the
-    // requests that do not, and are not counted down by this one.
+    // requests that do not, and are not counted down by this one. (`account` is set: Nest runs
+    // guards before interceptors, and AuthGuard has passed or refused the request.)
     const applied: AppliedFault | undefined =
       typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
     if (applied) context.fault = applied.fault;

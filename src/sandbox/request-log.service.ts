@@ -96,6 +96,9 @@ export class RequestLogService implements RequestRecorder {
   async purge(): Promise<number> {
     try {
       // Rows another transaction holds (a sandbox reset deleting them) are skipped (see `purgeRows`).
+      // Whether a line goes at exactly 24 h or a moment later matters to no one: nothing reads its
+      // age but this purge. (The idempotency purge's `<=` must match the claim's test; this has no
+      // twin to match.)
       const expired = 'created < now() - make_interval(hours => :hours)';
       return await purgeRows(this.repo, expired, 'created', { hours: REQUEST_LOG_RETENTION_HOURS }, REQUEST_LOG_PURGE_BATCH);
     } catch (error) {
