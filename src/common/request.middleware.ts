@@ -1,6 +1,7 @@
 import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
 import { raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
+import { API_PREFIX } from './api-prefix';
 import { apiKeyFrom } from './auth.guard';
 import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
@@ -18,7 +19,7 @@ function unreadablePathError(req: Request): InvalidRequestError | undefined {
 }
 
 /** Routes that need an API key; everything else (`/health`, `/docs`, the playground) is open. */
-const AUTHENTICATED_PREFIXES = ['/v1/', '/_sandbox/'];
+const AUTHENTICATED_PREFIXES = [API_PREFIX, '/_sandbox/'];
 
 /**
  * The 401 for a request to an authenticated route without a valid key, or undefined. The guard

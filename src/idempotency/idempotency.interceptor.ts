@@ -5,6 +5,7 @@ import { ConfigService } from '@nestjs/config';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, Observable } from 'rxjs';
+import { API_PREFIX } from '../common/api-prefix';
 import type { AppConfig } from '../common/config';
 import { ApiError, ReplayedError } from '../common/errors';
 import { timesSent } from '../common/headers';
@@ -54,7 +55,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
-    if (req.method !== 'POST' || !req.path.startsWith('/v1/')) return next.handle();
+    if (req.method !== 'POST' || !req.path.startsWith(API_PREFIX)) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
     return from(this.handlePost(req, res, next, routeSuccessStatus(this.reflector, context)));
   }

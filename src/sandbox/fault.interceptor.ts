@@ -3,6 +3,7 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, mergeMap, NEVER, Observable, of } from 'rxjs';
+import { API_PREFIX } from '../common/api-prefix';
 import { InternalApiError, RateLimitError } from '../common/errors';
 import { getContext } from '../common/request-context';
 import { HOLD_CONNECTIONS } from '../database/data-source';
@@ -34,7 +35,7 @@ export class FaultInterceptor implements NestInterceptor {
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
-    if (!req.path.startsWith('/v1/')) return next.handle();
+    if (!req.path.startsWith(API_PREFIX)) return next.handle();
     const res = context.switchToHttp().getResponse<Response>();
     const answer = this.handle(req, res, next, routeSuccessStatus(this.reflector, context));
     // A dropped request never answers: Nest waits on NEVER, which holds nothing but this pipeline.

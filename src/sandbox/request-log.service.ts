@@ -5,6 +5,7 @@ import { Interval } from '@nestjs/schedule';
 import { InjectDataSource } from '@nestjs/typeorm';
 import type { Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
+import { API_PREFIX } from '../common/api-prefix';
 import { apiKeyFrom } from '../common/auth.guard';
 import { ApiError, IdempotencyError } from '../common/errors';
 import { accountIdForKey } from '../common/ids';
@@ -16,9 +17,6 @@ import { purgeRows } from '../database/purge-rows';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
 import { REQUEST_LOG_MAX_BATCH, REQUEST_LOG_PURGE_BATCH, REQUEST_LOG_PURGE_INTERVAL_MS, REQUEST_LOG_RETENTION_HOURS } from './sandbox.constants';
-
-/** Requests under this prefix are logged; the control plane's own calls are not. */
-const LOGGED_PREFIX = '/v1/';
 
 /**
  * What became of a request, from what the client was sent: a fault overrides everything; a
@@ -67,7 +65,8 @@ export class RequestLogService implements RequestRecorder {
    * no account to log it under). A failure to log never changes the answer.
    */
   async record(req: Request, res: Response, status: number | null, error?: unknown): Promise<void> {
-    if (!req.path.startsWith(LOGGED_PREFIX)) return;
+    // Only API requests are logged; the control plane's own calls are not.
+    if (!req.path.startsWith(API_PREFIX)) return;
     const context = getContext(req);
     let account = context.account;
     if (!account) {
