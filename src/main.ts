@@ -1,8 +1,7 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, LogLevelName, validateConfig } from './common/config';
-import { Database, startEmbeddedPostgres } from './database/embedded-postgres';
-import { reachDatabase } from './database/reach-database';
+import { openDatabase } from './database/open-database';
 
 /** How long shutdown may take before the process exits anyway. */
 const SHUTDOWN_TIMEOUT_MS = 10_000;
@@ -32,12 +31,7 @@ function readConfig(): AppConfig {
 async function main(): Promise<void> {
   const config = readConfig();
   const logger = new ConsoleLogger('oncepay', { json: true, logLevels: NEST_LEVELS[config.LOG_LEVEL] });
-  // A DATABASE_URL is reached here first, so that a database that is not there stops the process
-  // with one line; the embedded server has just been reached by starting it.
-  if (config.DATABASE_URL) await reachDatabase(config.DATABASE_URL);
-  const database: Database = config.DATABASE_URL
-    ? { url: config.DATABASE_URL, stop: async () => undefined }
-    : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) => logger.log(line));
+  const database = await openDatabase(config, (line) => logger.log(line));
 
   const app = await createApp(database.url, logger);
   await app.listen(config.PORT, config.HOST);

@@ -1,7 +1,8 @@
 import { DataSource } from 'typeorm';
 import { validateConfig } from '../common/config';
 import { dataSourceOptions } from './data-source';
-import { Database, startEmbeddedPostgres } from './embedded-postgres';
+import type { Database } from './embedded-postgres';
+import { openDatabase } from './open-database';
 
 /**
  * A data source that also stops the embedded PostgreSQL it started. The TypeORM CLI calls
@@ -20,11 +21,7 @@ class CliDataSource extends DataSource {
 }
 
 async function createCliDataSource(): Promise<DataSource> {
-  const config = validateConfig(process.env);
-  const database: Database = config.DATABASE_URL
-    ? { url: config.DATABASE_URL, stop: async () => undefined }
-    : await startEmbeddedPostgres(config.DATA_DIR, config.EMBEDDED_POSTGRES_PORT, (line) => console.log(line));
-  return new CliDataSource(database);
+  return new CliDataSource(await openDatabase(validateConfig(process.env), (line) => console.log(line)));
 }
 
 /**

@@ -47,14 +47,20 @@ export async function insertRows<T extends ObjectLiteral>(repo: Repository<T>, r
   await manager.query(`${head} ${tuples.join(', ')}`, values);
 }
 
+/**
+ * An entity's table, quoted for SQL text. A table path may carry a schema (`schema.table`); each
+ * part is quoted on its own.
+ */
+export function quotedTable(metadata: EntityMetadata, driver: Driver): string {
+  return metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
+}
+
 function insertShape(metadata: EntityMetadata, driver: Driver): InsertShape {
   let shape = shapes.get(metadata);
   if (!shape) {
     const columns = metadata.columns.filter((column) => column.isInsert && !column.isGenerated && !column.isVirtual);
     const names = columns.map((column) => driver.escape(column.databaseName)).join(', ');
-    // A table path may carry a schema (`schema.table`); each part is quoted on its own.
-    const table = metadata.tablePath.split('.').map((part) => driver.escape(part)).join('.');
-    shape = { head: `INSERT INTO ${table} (${names}) VALUES`, columns };
+    shape = { head: `INSERT INTO ${quotedTable(metadata, driver)} (${names}) VALUES`, columns };
     shapes.set(metadata, shape);
   }
   return shape;

@@ -1,4 +1,5 @@
 import type { ObjectLiteral, Repository } from 'typeorm';
+import { quotedTable } from './insert-rows';
 
 /**
  * Deletes the rows of a table that `expired` (an SQL condition, with named parameters) selects,
@@ -22,7 +23,7 @@ export async function purgeRows<T extends ObjectLiteral & { id: unknown }>(
 ): Promise<number> {
   // A batch of 0 would delete nothing and never end.
   if (!(batch >= 1)) throw new RangeError(`purge batch must be at least 1, not ${batch}`);
-  const table = repo.metadata.tablePath.split('.').map((part) => repo.manager.connection.driver.escape(part)).join('.');
+  const table = quotedTable(repo.metadata, repo.manager.connection.driver);
   let purged = 0;
   for (;;) {
     const result = await repo
