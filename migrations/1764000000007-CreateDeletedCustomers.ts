@@ -7,6 +7,10 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * table tells a deleted customer from one that never existed, and keeps its `seq`, so that a list
  * walked page by page can go on from a customer deleted since it was listed (a cleanup job that
  * deletes customers as it walks them, say). The account's index serves the sandbox reset.
+ *
+ * Restart server processes older than this migration that share the database: their deletes
+ * write no tombstone (their customers then answer 404, as before) and their resets erase none (an
+ * erased customer deleted earlier would still answer the stub).
  */
 export class CreateDeletedCustomers1764000000007 implements MigrationInterface {
   name = 'CreateDeletedCustomers1764000000007';

@@ -1,4 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, LogLevelName, validateConfig } from './common/config';
 import { openDatabase } from './database/open-database';
@@ -28,8 +30,22 @@ function readConfig(): AppConfig {
   }
 }
 
+/**
+ * Stops with one line when HOST is a name that resolves to no address, before the database is
+ * touched; otherwise the migrations would run and only the listen fail.
+ */
+async function checkHostResolves(host: string): Promise<void> {
+  if (isIP(host)) return;
+  try {
+    await lookup(host);
+  } catch {
+    throw new Error(`HOST ${host} does not resolve to an address`);
+  }
+}
+
 async function main(): Promise<void> {
   const config = readConfig();
+  await checkHostResolves(config.HOST);
   const logger = new ConsoleLogger('oncepay', { json: true, logLevels: NEST_LEVELS[config.LOG_LEVEL] });
   const database = await openDatabase(config, (line) => logger.log(line));
 

@@ -29,6 +29,7 @@ describe('the server process', () => {
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [{ HOST: '999.1.1.1' }, 'HOST must be an IP address or a host name'],
     [{ HOST: 'http://localhost' }, 'HOST must be an IP address or a host name'],
+    [{ HOST: 'nosuch.invalid' }, 'HOST nosuch.invalid does not resolve to an address'],
   ])('refuses the bad setting %j with a one-line message', async (env, message) => {
     const { code, stderr } = await runServerToExit(env);
     expect(code).toBe(1);

@@ -92,6 +92,8 @@ export function chargeView(charge: Charge, expandedCustomer?: Customer | null): 
         mandate: null,
         network: card.brand,
         network_transaction_id: null,
+        // Whether the issuer falls under interchange regulation (the US Durbin amendment): the
+        // test cards' issuers do not, as on Stripe's own test cards.
         regulated_status: 'unregulated',
         three_d_secure: null,
         transaction_link_id: null,

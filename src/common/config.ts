@@ -25,16 +25,17 @@ const IntegerSetting = (name: string, min: number, max: number, what = 'an integ
 };
 
 /**
- * A host to listen on: an IP address, or a host name (`localhost`, `oncepay.internal`) that the
- * system resolves. A dotted quad out of range (`999.1.1.1`) is neither, and is refused here
- * rather than when the server, its migrations run, fails to listen.
+ * A host to listen on: an IP address, or something written as a host name (`localhost`,
+ * `oncepay.internal`). A dotted quad out of range (`999.1.1.1`) or a URL is neither, and is
+ * refused here; whether a name resolves is checked when the server starts (see main.ts), before
+ * it touches the database.
  */
 const IsHost = () =>
   ValidateBy({
     name: 'isHost',
     validator: {
       validate: (value: unknown) =>
-        typeof value === 'string' && (isIP(value) || isFQDN(value, { require_tld: false, allow_numeric_tld: false, allow_underscores: true })),
+        typeof value === 'string' && (isIP(value) || isFQDN(value, { require_tld: false, allow_numeric_tld: false, allow_underscores: true, allow_trailing_dot: true })),
       defaultMessage: () => 'HOST must be an IP address or a host name',
     },
   });

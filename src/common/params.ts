@@ -194,8 +194,10 @@ const notJson = (why: string) => new InvalidRequestError(`The request body is no
 
 /**
  * Whether two parsed JSON values are one value: numbers by what they are worth (`2000` and `2e3`),
- * the rest as written. Counts are compared before members, so a comparison costs no more than the
- * smaller value's size, and each duplicate is compared once: the whole check is linear in the body.
+ * the rest as written. lossless-json first compares a duplicate with the value it replaces as
+ * written, and calls `duplicateKey` only when they differ; this second walk compares counts before
+ * members, so it costs no more than the smaller value's size, and the whole check stays linear in
+ * the body.
  */
 function sameJsonValue(a: unknown, b: unknown): boolean {
   if (a instanceof JsonNumber || b instanceof JsonNumber) {

@@ -113,6 +113,8 @@ export class CustomersService {
    * that meets a finished delete finds no row and answers 404.
    */
   async remove(account: string, id: string): Promise<void> {
+    // TypeORM's `query` answers an INSERT … RETURNING with its rows (a DELETE or UPDATE would get
+    // `[rows, count]`): one row here when the customer was removed, none when there was none.
     const removed: unknown[] = isIdOf(CUSTOMER_KIND.prefix, id)
       ? await this.txHost.tx.query(
           `WITH gone AS (DELETE FROM customers WHERE id = $1 AND account = $2 RETURNING id, account, seq)
