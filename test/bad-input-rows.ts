@@ -91,6 +91,7 @@ export const ROWS: Row[] = [
   // parameter must not delete, and a sandbox reset must not erase.
   { name: 'a query parameter on a customer retrieve', method: 'get', path: `/v1/customers/${CUSTOMER}?${form({ expand: ['sources'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
   { name: 'a query parameter on a customer delete', method: 'delete', path: `/v1/customers/${CUSTOMER}?foo=1`, status: 400, type: 'invalid_request_error', param: 'foo', code: 'parameter_unknown' },
+  { name: 'a fault armed without its fault', method: 'post', path: '/_sandbox/faults', body: { times: '2' }, status: 400, type: 'invalid_request_error', param: 'fault', code: 'parameter_missing' },
   { name: 'a query parameter on the fault list', method: 'get', path: '/_sandbox/faults?limit=5', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'a query parameter on a fault disarm', method: 'delete', path: '/_sandbox/faults/flt_none?foo=1', status: 400, type: 'invalid_request_error', param: 'foo' },
   { name: 'a query parameter on the sandbox reset', method: 'delete', path: '/_sandbox/data?confirm=yes', status: 400, type: 'invalid_request_error', param: 'confirm' },
@@ -145,6 +146,9 @@ export const ROWS: Row[] = [
   // NUL bytes
   { name: 'a NUL byte in description (form %00)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&description=a%00b`, status: 400, type: 'invalid_request_error', param: 'description' },
   { name: 'a NUL byte in description (JSON \\u0000)', method: 'post', path: `/v1/customers/${CUSTOMER}`, contentType: JSON_TYPE, body: { name: 'changed', description: 'a\u0000b' }, status: 400, type: 'invalid_request_error', param: 'description' },
+  { name: 'metadata sent emptied, then with a key (metadata=&metadata[c]=3)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata=&metadata[c]=3', status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'metadata sent with a key, then emptied (metadata[c]=3&metadata=)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[c]=3&metadata=', status: 400, type: 'invalid_request_error', param: 'metadata' },
+  { name: 'a metadata key sent as a value and with keys of its own', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[a]=1&metadata[a][b]=2', status: 400, type: 'invalid_request_error', param: 'metadata[a]' },
   { name: 'a NUL byte in a metadata key', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[or%00der]=1', status: 400, type: 'invalid_request_error', param: 'metadata[or\u0000der]' },
   { name: 'a NUL byte in a metadata value', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { order: '4\u00002' } }), status: 400, type: 'invalid_request_error', param: 'metadata[order]' },
   // Text that is not UTF-8: a percent-escape that is broken or encodes another charset, or raw

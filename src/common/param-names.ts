@@ -1,5 +1,8 @@
 import { InvalidRequestError } from './errors';
 
+/** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
+export const MAX_PARAM_DEPTH = 5;
+
 /**
  * What a parameter may be named: the names that hold a hash, the names refused everywhere, and
  * the checks a form's names pass before qs reads them. The one parameter parser (`params.ts`)
@@ -66,7 +69,9 @@ const BRACKETED_NAME = /^[^[\]]+(\[[^[\]]*\])*$/;
  * - a `__proto__` segment (`__proto__[x]=1`, `metadata[__proto__]=1`), which qs drops, and which the
  *   JSON path refuses as a key;
  * - `[]` after a hash parameter (`metadata[]=x`): qs makes `[]` and `[0]` the same (see QS_OPTIONS in params.ts),
- *   so it would become metadata key "0", where Stripe refuses it as a list.
+ *   so it would become metadata key "0", where Stripe refuses it as a list;
+ * - a name sent both as a value and with keys (`metadata=&metadata[c]=3`): qs drops one of the two
+ *   or makes a list of both, depending on their order, where the client asked for both.
  */
 export function checkNames(text: string): void {
   // A value without a name (`=x`) would be dropped by qs without a word, where JSON's `{"": "x"}`
@@ -74,9 +79,13 @@ export function checkNames(text: string): void {
   if (text.split('&').some((pair) => pair.startsWith('='))) {
     throw new InvalidRequestError('Received a parameter without a name: every value needs one, as in name=value.');
   }
+  const sent = new Set<string>();
+  /** Each name's proper prefixes (`metadata` of `metadata[c]`), with the name that has it. */
+  const prefixes: [prefix: string, name: string][] = [];
   for (const name of formNames(text)) {
     // qs skips an empty pair (`a=1&&b=2`), which holds nothing to reshape.
     if (name === '') continue;
+    sent.add(name);
     if (!BRACKETED_NAME.test(name)) {
       // Named by its root, the part before any bracket: the whole name may be a megabyte long.
       const root = /^[^[\]]*/.exec(name)![0];
@@ -98,5 +107,19 @@ export function checkNames(text: string): void {
         param: path,
       });
     }
+    // A name nested deeper than MAX_PARAM_DEPTH is refused when qs reads it; its prefixes are not
+    // collected, so that one name of a million brackets costs no more than its length here.
+    if (segments.length <= MAX_PARAM_DEPTH + 1) {
+      for (let at = 0; at < segments.length - 1; at++) prefixes.push([pathTo(at), name]);
+    }
+  }
+  // A name cannot be both a value and a holder of keys.
+  const both = prefixes.find(([prefix]) => sent.has(prefix));
+  if (both) {
+    const [prefix, name] = both;
+    throw new InvalidRequestError(
+      `Invalid ${prefix}: it is sent both as a value (${prefix}=…) and with keys (${name.slice(0, 80)}=…); send one or the other.`,
+      { param: prefix },
+    );
   }
 }

@@ -117,6 +117,25 @@ describe('parseForm and percent-escapes', () => {
   });
 });
 
+describe('parseForm and a name sent both as a value and with keys', () => {
+  it.each([
+    ['metadata=&metadata[c]=3', 'metadata'],
+    ['metadata[c]=3&metadata=', 'metadata'],
+    ['metadata[a]=1&metadata[a][b]=2', 'metadata[a]'],
+    ['expand=customer&expand[0]=customer', 'expand'],
+  ])('refuses %s, naming %s', (text, param) => {
+    expect(refusalOf(() => parseForm(text)).error).toMatchObject({ param, message: expect.stringMatching(/both as a value .* and with keys/) });
+  });
+
+  it('still takes a name repeated the same way, and sibling keys', () => {
+    expect(parseForm('metadata[a]=1&metadata[b]=2&expand[]=customer&expand[]=customer')).toEqual({ metadata: { a: '1', b: '2' }, expand: ['customer', 'customer'] });
+  });
+
+  it('refuses a name of a million brackets by its depth, without collecting its prefixes', () => {
+    expect(refusalOf(() => parseForm(`a${'[b]'.repeat(300_000)}=1&a=2`)).error.message).toMatch(/nested at most 5 levels deep/);
+  });
+});
+
 describe('parseJson and numbers', () => {
   it('reads a number from its digits, never through a double that would change it', () => {
     expect(parseBody(JSON_TYPE, '{"amount":1999.99999999999999,"metadata":{"order":123456789012345678}}')).toEqual({

@@ -2,7 +2,7 @@ import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError } from './errors';
 import { decimalLength, decimalText, JsonNumber, MAX_NUMBER_TEXT, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
-import { checkNames, formNames, HASH_PARAMS, RESERVED_NAMES } from './param-names';
+import { checkNames, formNames, HASH_PARAMS, MAX_PARAM_DEPTH, RESERVED_NAMES } from './param-names';
 
 /**
  * The one parameter parser. Stripe's API takes form bodies with bracket notation
@@ -14,8 +14,6 @@ import { checkNames, formNames, HASH_PARAMS, RESERVED_NAMES } from './param-name
 export type Param = string | Param[] | { [key: string]: Param };
 export type Params = { [key: string]: Param };
 
-/** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
-export const MAX_PARAM_DEPTH = 5;
 /**
  * Most `&`-separated pairs in one form body or query string; past it the request is refused,
  * never silently cut. It only bounds the parser's own work (the 1 MB body limit usually comes

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { ToInteger } from '../../common/validation';
 import { FAULTS, spellFaultPath } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
@@ -29,6 +29,7 @@ function reachable(path: unknown): boolean {
 /** The parameters of `POST /_sandbox/faults`. */
 export class ArmFaultDto {
   @ApiProperty({ enum: FAULTS, description: 'What the matching requests suffer (CONTRACT §6).' })
+  @IsDefined({ message: `Missing required param: fault (one of ${FAULTS.join(', ')}).` })
   @IsIn(FAULTS, { message: `Unknown fault: use one of ${FAULTS.join(', ')}.` })
   fault!: (typeof FAULTS)[number];
 
