@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import { testDatabaseUrl } from './database';
-import { freePort, isServing, killGroup, MAIN, NPM_START, runServerToExit, startServer } from './server-process';
+import { freePort, isServing, killGroup, MAIN, NPM_START, runServerToExit, ServerProcess, startServer } from './server-process';
 import { waitFor } from './wait-for';
 
 const KEY = 'sk_test_server_process_4242';
@@ -103,30 +103,17 @@ describe('the server process', () => {
   });
 
   it('keeps data in the embedded PostgreSQL across a restart and stops it cleanly on SIGTERM', async () => {
-    const dataDir = mkdtempSync(join(tmpdir(), 'oncepay-data-'));
-    // mkdtemp makes the folder private; when the tests run as root, PostgreSQL runs as the
-    // `postgres` user and must be able to reach its data folder inside it.
-    chmodSync(dataDir, 0o755);
-    const env = { DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(await freePort()) };
-    const pgUrl = `postgres://postgres:oncepay@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/postgres`;
+    const { dataDir, env, pgUrl } = await embeddedSetup();
     try {
       const first = await startServer(env);
-      const created = await fetch(`${first.url}/v1/customers`, {
-        method: 'POST',
-        headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: 'email=kept%40example.com',
-      });
-      expect(created.status).toBe(200);
-      const customer = (await created.json()) as { id: string };
+      const customer = await createCustomer(first, 'kept@example.com');
       first.proc.kill('SIGTERM');
       expect(await first.exited).toBe(0);
       expect(await answers(pgUrl)).toBe(false);
 
       const second = await startServer(env);
       try {
-        const fetched = await fetch(`${second.url}/v1/customers/${customer.id}`, { headers: auth });
-        expect(fetched.status).toBe(200);
-        expect(await fetched.json()).toEqual(customer);
+        await expectCustomer(second, customer);
       } finally {
         second.proc.kill('SIGINT');
         expect(await second.exited).toBe(0);
@@ -140,9 +127,29 @@ describe('the server process', () => {
   /** A data folder of its own, with free ports for the server and its embedded PostgreSQL. */
   async function embeddedSetup() {
     const dataDir = mkdtempSync(join(tmpdir(), 'oncepay-data-'));
-    chmodSync(dataDir, 0o755); // see above
+    // mkdtemp makes the folder private; when the tests run as root, PostgreSQL runs as the
+    // `postgres` user and must be able to reach its data folder inside it.
+    chmodSync(dataDir, 0o755);
     const env = { DATA_DIR: dataDir, EMBEDDED_POSTGRES_PORT: String(await freePort()), PORT: String(await freePort()) };
     return { dataDir, env, pgUrl: `postgres://postgres:oncepay@127.0.0.1:${env.EMBEDDED_POSTGRES_PORT}/postgres` };
+  }
+
+  /** Creates a customer through a server, answering it as created. */
+  async function createCustomer(server: ServerProcess, email: string): Promise<{ id: string }> {
+    const created = await fetch(`${server.url}/v1/customers`, {
+      method: 'POST',
+      headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
+      body: `email=${encodeURIComponent(email)}`,
+    });
+    expect(created.status).toBe(200);
+    return (await created.json()) as { id: string };
+  }
+
+  /** Checks that a server answers this customer exactly as it was created. */
+  async function expectCustomer(server: ServerProcess, customer: { id: string }): Promise<void> {
+    const fetched = await fetch(`${server.url}/v1/customers/${customer.id}`, { headers: auth });
+    expect(fetched.status).toBe(200);
+    expect(await fetched.json()).toEqual(customer);
   }
 
   /** Starts a server that must take over the PostgreSQL left running, and stop it on SIGTERM. */
@@ -190,12 +197,7 @@ describe('the server process', () => {
     const { dataDir, env, pgUrl } = await embeddedSetup();
     try {
       const first = await startServer(env);
-      const created = await fetch(`${first.url}/v1/customers`, {
-        method: 'POST',
-        headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded' },
-        body: 'email=shared%40example.com',
-      });
-      const customer = (await created.json()) as { id: string };
+      const customer = await createCustomer(first, 'shared@example.com');
       const second = await startServer({ ...env, PORT: String(await freePort()) });
       try {
         expect(second.stdout.join('\n')).toContain('sharing it');
@@ -204,8 +206,7 @@ describe('the server process', () => {
         first.proc.kill('SIGTERM');
         expect(await first.exited).toBe(0);
         await waitFor('the second server to serve again', () => isServing(second.url), 30_000);
-        const fetched = await fetch(`${second.url}/v1/customers/${customer.id}`, { headers: auth });
-        expect(await fetched.json()).toEqual(customer);
+        await expectCustomer(second, customer);
       } finally {
         second.proc.kill('SIGTERM');
         expect(await second.exited).toBe(0);
