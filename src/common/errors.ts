@@ -22,6 +22,8 @@ export interface ErrorEnvelope {
  * each code as a path below it, with hyphens for underscores (`…/error-codes/resource-missing`).
  */
 const DOC_URL = 'https://stripe.com/docs/error-codes';
+/** oncepay's own codes, for cases Stripe's codes do not name: they have no page there to link. */
+const OWN_CODES = new Set(['charge_not_capturable', 'idempotency_key_invalid']);
 
 export class ApiError extends Error {
   /**
@@ -51,7 +53,8 @@ export class ApiError extends Error {
       error: {
         type: this.type,
         message: this.message,
-        ...(code && { code, doc_url: `${DOC_URL}/${code.replace(/_/g, '-')}` }),
+        ...(code && { code }),
+        ...(code && !OWN_CODES.has(code) && { doc_url: `${DOC_URL}/${code.replace(/_/g, '-')}` }),
         ...(param !== undefined && { param }),
         ...(decline_code && { decline_code }),
         ...(charge && { charge }),
