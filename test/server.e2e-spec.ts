@@ -110,6 +110,7 @@ describe('the server process', () => {
       first.proc.kill('SIGTERM');
       expect(await first.exited).toBe(0);
       expect(await answers(pgUrl)).toBe(false);
+      expect(first.stdout.join('\n')).toContain(`embedded PostgreSQL on port ${env.EMBEDDED_POSTGRES_PORT} stopped`);
 
       const second = await startServer(env);
       try {

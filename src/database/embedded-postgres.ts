@@ -89,7 +89,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     }
     writeFileSync(ownerFile, `${process.pid}\n`);
     log(`embedded PostgreSQL left running on port ${port} by a process that has ended; using it, and stopping it on exit`);
-    return { url, stop: () => stopAdopted(databaseDir) };
+    return { url, stop: () => stopAdopted(databaseDir).then(() => log(`embedded PostgreSQL on port ${port} stopped`)) };
   }
 
   // The package is an ES module; Node 20.19+ loads it with require(). It is loaded only here, so
@@ -117,5 +117,5 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   await withServer(serverUrl, (client) => createDatabaseIfMissing(client, EMBEDDED_DATABASE));
   writeFileSync(ownerFile, `${process.pid}\n`);
   log(`embedded PostgreSQL started on port ${port}, data in ${databaseDir}`);
-  return { url, stop: () => server.stop() };
+  return { url, stop: () => server.stop().then(() => log(`embedded PostgreSQL on port ${port} stopped`)) };
 }
