@@ -194,31 +194,6 @@ describe('the server process', () => {
     }
   });
 
-  it('starts the shared embedded PostgreSQL again when the process that started it stops, data kept', async () => {
-    const { dataDir, env, pgUrl } = await embeddedSetup();
-    try {
-      const first = await startServer(env);
-      const customer = await createCustomer(first, 'shared@example.com');
-      const second = await startServer({ ...env, PORT: String(await freePort()) });
-      try {
-        expect(second.stdout.join('\n')).toContain('sharing it');
-        // The first stops the server it started as it exits; the second, left without a database,
-        // starts it again from the same data folder.
-        first.proc.kill('SIGTERM');
-        expect(await first.exited).toBe(0);
-        await waitFor('the second server to serve again', () => isServing(second.url), 30_000);
-        await expectCustomer(second, customer);
-      } finally {
-        second.proc.kill('SIGTERM');
-        expect(await second.exited).toBe(0);
-      }
-      // Having started it, the second stopped it.
-      expect(await answers(pgUrl)).toBe(false);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
-
   it('refuses an EMBEDDED_POSTGRES_PORT served by another data folder, with a one-line message', async () => {
     const first = await embeddedSetup();
     const other = await embeddedSetup();

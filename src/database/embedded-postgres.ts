@@ -1,7 +1,7 @@
 import { existsSync, realpathSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
-import { answers, isRunning, keepShared, OWNER_FILE, pidIn, stopAdopted } from './running-postgres';
+import { answers, isRunning, OWNER_FILE, pidIn, stopAdopted } from './running-postgres';
 
 /**
  * Credentials of the embedded server. It listens only on 127.0.0.1, so these guard nothing but
@@ -85,7 +85,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     const owner = pidIn(ownerFile);
     if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
       log(`embedded PostgreSQL already running on port ${port} for process ${owner}; sharing it`);
-      return keepShared(port, serverUrl, url, () => startEmbeddedPostgres(dataDir, port, log), log);
+      return { url, stop: async () => undefined };
     }
     writeFileSync(ownerFile, `${process.pid}\n`);
     log(`embedded PostgreSQL left running on port ${port} by a process that has ended; using it, and stopping it on exit`);

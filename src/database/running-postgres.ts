@@ -1,13 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Database } from './embedded-postgres';
 import { reachDatabase } from './reach-database';
 
 // An embedded PostgreSQL that this process finds already running on its port, with its data: one
-// that another oncepay process started and shares (`keepShared`), or one left running by an
-// oncepay process killed outright, which this process adopts (`stopAdopted`). The owner file says
-// which of the two it is. `startEmbeddedPostgres` decides, in embedded-postgres.ts.
+// that another oncepay process started, which this process shares and leaves to it, or one left
+// running by an oncepay process killed outright, which this process adopts (`stopAdopted`). The
+// owner file says which of the two it is. `startEmbeddedPostgres` decides, in embedded-postgres.ts.
 
 /**
  * The file in DATA_DIR naming the oncepay process that answers for the embedded server (the one
@@ -16,12 +15,6 @@ import { reachDatabase } from './reach-database';
 export const OWNER_FILE = 'owner.pid';
 /** How long stopping an adopted server may take: PostgreSQL's fast shutdown is much quicker. */
 const ADOPTED_STOP_TIMEOUT_MS = 10_000;
-/**
- * How often a process sharing another's embedded server checks that it still answers. The
- * process that started it stops it when it exits; the sharer then starts it again, and answers
- * 503 (database unavailable) for about this long, plus PostgreSQL's start.
- */
-const SHARED_CHECK_MS = 1_000;
 
 /** Whether a server answers at `url` now, in one try. */
 export const answers = (url: string): Promise<boolean> => reachDatabase(url, 1).then(() => true, () => false);
@@ -68,44 +61,4 @@ export async function stopAdopted(databaseDir: string): Promise<void> {
     if (Date.now() > deadline) throw new Error(`embedded PostgreSQL (process ${pid}) did not stop`);
     await sleep(50);
   }
-}
-
-/**
- * A server another oncepay process started, and will stop when it exits (the `embedded-postgres`
- * package stops the servers it started from its own exit hook). This process checks every
- * SHARED_CHECK_MS that the server still answers; once it does not, it starts it again from the
- * same data folder (`restart`, which is `startEmbeddedPostgres`), and hands over to what that returns: a
- * server it started and now stops on exit, or, if another sharer was quicker, one it shares in
- * turn. Requests meanwhile answer 503, as for any database that went away.
- */
-export function keepShared(port: number, serverUrl: string, url: string, restart: () => Promise<Database>, log: (line: string) => void): Database {
-  let replacement: Database | undefined;
-  let checking = false;
-  let stopped = false;
-  const watch = setInterval(() => {
-    // One check at a time: a start takes longer than the interval.
-    if (checking) return;
-    checking = true;
-    void (async () => {
-      if (await answers(serverUrl)) return;
-      log(`embedded PostgreSQL on port ${port} stopped with the process that started it; starting it again`);
-      replacement = await restart();
-      clearInterval(watch);
-      // Started while this process was shutting down: stopped at once, as `stop` would have.
-      if (stopped) await replacement.stop();
-    })()
-      // A start that fails (another sharer starting it at the same moment) is tried again.
-      .catch((error: unknown) => log(`embedded PostgreSQL could not be started again: ${String(error)}`))
-      .finally(() => (checking = false));
-  }, SHARED_CHECK_MS);
-  // The check alone must not keep the process alive.
-  watch.unref();
-  return {
-    url,
-    stop: async () => {
-      stopped = true;
-      clearInterval(watch);
-      await replacement?.stop();
-    },
-  };
 }
