@@ -23,7 +23,7 @@ export interface ErrorEnvelope {
  */
 const DOC_URL = 'https://stripe.com/docs/error-codes';
 /** oncepay's own codes, for cases Stripe's codes do not name: they have no page there to link. */
-const OWN_CODES = new Set(['charge_not_capturable', 'idempotency_key_invalid']);
+const OWN_CODES = new Set(['charge_not_capturable', 'idempotency_key_invalid', 'idempotency_key_reused']);
 
 export class ApiError extends Error {
   /**

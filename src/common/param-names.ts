@@ -117,8 +117,10 @@ export function checkNames(text: string): void {
   const both = prefixes.find(([prefix]) => sent.has(prefix));
   if (both) {
     const [prefix, name] = both;
+    // Cut short in the message, as a name may be a megabyte long.
+    const shown = prefix.slice(0, 80);
     throw new InvalidRequestError(
-      `Invalid ${prefix}: it is sent both as a value (${prefix}=…) and with keys (${name.slice(0, 80)}=…); send one or the other.`,
+      `Invalid ${shown}: it is sent both as a value (${shown}=…) and with keys (${name.slice(0, 80)}=…); send one or the other.`,
       { param: prefix },
     );
   }
