@@ -187,25 +187,37 @@ describe('erasing an account (DELETE /_sandbox/data)', () => {
     return rows[0].n >= atLeast;
   }
 
+  /** Connections that hold a row from outside oncepay; ended after each test, whatever happened. */
+  const holders: Client[] = [];
+  afterEach(async () => {
+    await Promise.all(holders.splice(0).map((holder) => holder.end()));
+  });
+
+  /**
+   * Holds a customer's row from a transaction outside oncepay, so that what needs the row waits;
+   * `release` commits that transaction and lets them through.
+   */
+  async function holdRow(customerId: string): Promise<{ release: () => Promise<void> }> {
+    const holder = new Client({ connectionString: testDatabaseUrl() });
+    holders.push(holder);
+    await holder.connect();
+    await holder.query('BEGIN');
+    await holder.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customerId]);
+    return { release: async () => void (await holder.query('COMMIT')) };
+  }
+
   it('lands a keyed charge that commits during a reset wholly after it, so its retry replays and charges nothing', async () => {
     const { body: customer } = await post(t, '/v1/customers', {}).expect(200);
     // A transaction outside oncepay holds the customer's row, so the reset stops at its DELETE of
     // customers, its charges already deleted and its keys not yet: the moment to cut a request in two.
-    const side = new Client({ connectionString: testDatabaseUrl() });
-    await side.connect();
-    try {
-      await side.query('BEGIN');
-      await side.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customer.id]);
-      const reset = track(t.http().delete('/_sandbox/data').auth(KEY, ''));
-      await waitFor('the reset to wait for the customer row', () => waiting('a row'));
-      const charge = track(keyed('/v1/charges', 'k-during-reset', CHARGE));
-      await waitFor('the charge to commit, or to wait for the reset', async () => charge.settled || (await waiting('an advisory lock')));
-      await side.query('COMMIT');
-      expect((await reset.result).status).toBe(200);
-      expectExecuted(await charge.result);
-    } finally {
-      await side.end();
-    }
+    const row = await holdRow(customer.id);
+    const reset = track(t.http().delete('/_sandbox/data').auth(KEY, ''));
+    await waitFor('the reset to wait for the customer row', () => waiting('a row'));
+    const charge = track(keyed('/v1/charges', 'k-during-reset', CHARGE));
+    await waitFor('the charge to commit, or to wait for the reset', async () => charge.settled || (await waiting('an advisory lock')));
+    await row.release();
+    expect((await reset.result).status).toBe(200);
+    expectExecuted(await charge.result);
     const retry = await keyed('/v1/charges', 'k-during-reset', CHARGE).expect(200);
     expect(retry.headers['idempotent-replayed']).toBe('true');
     expect(await rowsOf(KEY)).toMatchObject({ customers: 0, charges: 1, idempotency_keys: 1 });
@@ -216,21 +228,14 @@ describe('erasing an account (DELETE /_sandbox/data)', () => {
     // A transaction outside oncepay holds the customer's row. The customer's delete queues for it
     // first, then the reset, which stops at its DELETE of customers; released, the delete commits
     // its tombstone while the reset is midway, and the reset's later DELETE must still erase it.
-    const side = new Client({ connectionString: testDatabaseUrl() });
-    await side.connect();
-    try {
-      await side.query('BEGIN');
-      await side.query('SELECT 1 FROM customers WHERE id = $1 FOR UPDATE', [customer.id]);
-      const removal = track(t.http().delete(`/v1/customers/${customer.id}`).auth(KEY, ''));
-      await waitFor('the customer delete to wait for the row', () => waiting('a row'));
-      const reset = track(t.http().delete('/_sandbox/data').auth(KEY, ''));
-      await waitFor('the reset to wait for the row too', () => waiting('a row', 2));
-      await side.query('COMMIT');
-      expect((await removal.result).status).toBe(200);
-      expect((await reset.result).status).toBe(200);
-    } finally {
-      await side.end();
-    }
+    const row = await holdRow(customer.id);
+    const removal = track(t.http().delete(`/v1/customers/${customer.id}`).auth(KEY, ''));
+    await waitFor('the customer delete to wait for the row', () => waiting('a row'));
+    const reset = track(t.http().delete('/_sandbox/data').auth(KEY, ''));
+    await waitFor('the reset to wait for the row too', () => waiting('a row', 2));
+    await row.release();
+    expect((await removal.result).status).toBe(200);
+    expect((await reset.result).status).toBe(200);
     expect(await rowsOf(KEY)).toMatchObject({ customers: 0, deleted_customers: 0 });
     await t.http().get(`/v1/customers/${customer.id}`).auth(KEY, '').expect(404);
   });

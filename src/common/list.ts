@@ -69,7 +69,11 @@ export async function listPage<T extends AccountObject>(
     const cursorId = params[cursorParam]!;
     const where = { id: cursorId, account: filter.account };
     const seqOf = <R extends ObjectLiteral>(from: Repository<R>) =>
-      from.createQueryBuilder('c').select('c.seq', 'seq').where('c.id = :id AND c.account = :account', where).getRawOne<{ seq: string }>();
+      from
+        .createQueryBuilder('c')
+        .select('c.seq', 'seq')
+        .where('c.id = :id AND c.account = :account', where)
+        .getRawOne<{ seq: string }>();
     const cursor = (await seqOf(repo)) ?? (gone && (await seqOf(gone)));
     if (!cursor) {
       throw new InvalidRequestError(`No such ${kind}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });

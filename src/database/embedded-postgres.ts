@@ -77,6 +77,8 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const url = `postgres://${EMBEDDED_USER}:${EMBEDDED_PASSWORD}@127.0.0.1:${port}/${EMBEDDED_DATABASE}`;
   const databaseDir = resolve(dataDir, 'pg');
   const ownerFile = resolve(dataDir, OWNER_FILE);
+  /** Said once this process has stopped the server it answers for, started or adopted. */
+  const stopped = () => log(`embedded PostgreSQL on port ${port} stopped`);
   if (await answers(serverUrl)) {
     await withServer(serverUrl, async (client) => {
       await checkDataDirectory(client, databaseDir, port);
@@ -89,7 +91,7 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     }
     writeFileSync(ownerFile, `${process.pid}\n`);
     log(`embedded PostgreSQL left running on port ${port} by a process that has ended; using it, and stopping it on exit`);
-    return { url, stop: () => stopAdopted(databaseDir).then(() => log(`embedded PostgreSQL on port ${port} stopped`)) };
+    return { url, stop: () => stopAdopted(databaseDir).then(stopped) };
   }
 
   // The package is an ES module; Node 20.19+ loads it with require(). It is loaded only here, so
@@ -117,5 +119,5 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   await withServer(serverUrl, (client) => createDatabaseIfMissing(client, EMBEDDED_DATABASE));
   writeFileSync(ownerFile, `${process.pid}\n`);
   log(`embedded PostgreSQL started on port ${port}, data in ${databaseDir}`);
-  return { url, stop: () => server.stop().then(() => log(`embedded PostgreSQL on port ${port} stopped`)) };
+  return { url, stop: () => server.stop().then(stopped) };
 }

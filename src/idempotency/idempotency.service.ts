@@ -113,7 +113,10 @@ export class IdempotencyService {
     await insertRows(this.repo, [record]);
   }
 
-  /** Deletes every record older than `ttlSeconds`, but those another transaction holds (see `purgeRows`); returns how many went. */
+  /**
+   * Deletes every record older than `ttlSeconds`, but those another transaction holds (see
+   * `purgeRows`); returns how many went.
+   */
   purgeExpired(ttlSeconds: number): Promise<number> {
     return purgeRows(this.repo, expiredAfter(':ttl'), 'created_at', { ttl: ttlSeconds }, PURGE_BATCH);
   }
