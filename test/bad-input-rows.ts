@@ -83,7 +83,7 @@ export const ROWS: Row[] = [
   { name: 'a name of 200 000 opening brackets', method: 'post', path: '/v1/customers', body: `a${'['.repeat(200_000)}=1`, status: 400, type: 'invalid_request_error', param: 'a' },
   { name: '20 000 list indices sent in reverse', method: 'post', path: '/v1/customers', body: Array.from({ length: 20_000 }, (_, i) => `a[${19_999 - i}]=v`).join('&'), status: 400, type: 'invalid_request_error', param: 'a' },
   { name: "an unknown parameter 'foo'", method: 'post', path: '/v1/customers', body: { name: 'Ann', foo: 'bar' }, status: 400, type: 'invalid_request_error', param: 'foo', code: 'parameter_unknown' },
-  { name: "an unknown parameter named like a built-in property ('constructor')", method: 'post', path: '/v1/customers', body: { name: 'Ann', constructor: '1' }, status: 400, type: 'invalid_request_error', param: 'constructor' },
+  { name: "an unknown parameter named like a built-in property ('constructor')", method: 'post', path: '/v1/customers', body: { name: 'Ann', constructor: '1' }, status: 400, type: 'invalid_request_error', param: 'constructor', code: 'parameter_unknown' },
   { name: "an unknown parameter 'toString' on a charge (JSON)", method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ toString: 'x' }), status: 400, type: 'invalid_request_error', param: 'toString', code: 'parameter_unknown' },
   { name: "an unknown parameter 'prototype'", method: 'post', path: '/v1/customers', body: { name: 'Ann', prototype: '1' }, status: 400, type: 'invalid_request_error', param: 'prototype' },
   { name: "an unknown query parameter 'hasOwnProperty'", method: 'get', path: '/v1/charges?hasOwnProperty=1', status: 400, type: 'invalid_request_error', param: 'hasOwnProperty' },
@@ -178,8 +178,10 @@ export const ROWS: Row[] = [
   { name: 'a constructor metadata key (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[constructor]=1', status: 400, type: 'invalid_request_error', param: 'metadata[constructor]' },
   { name: 'a prototype metadata key (JSON)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: charge({ metadata: { prototype: 'x' } }), status: 400, type: 'invalid_request_error', param: 'metadata[prototype]' },
   { name: 'a __proto__ metadata key (form)', method: 'post', path: `/v1/customers/${CUSTOMER}`, body: 'name=changed&metadata[__proto__][x]=1', status: 400, type: 'invalid_request_error', param: 'metadata[__proto__]' },
-  { name: 'a top-level __proto__ parameter (form, percent-encoded)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&%5F%5Fproto%5F%5F[x]=1`, status: 400, type: 'invalid_request_error', param: '__proto__' },
-  { name: 'a __proto__ query parameter', method: 'get', path: '/v1/customers?__proto__[limit]=1', status: 400, type: 'invalid_request_error', param: '__proto__' },
+  { name: 'a top-level __proto__ parameter (form, percent-encoded)', method: 'post', path: '/v1/charges', body: `${form(CHARGE_OK)}&%5F%5Fproto%5F%5F[x]=1`, status: 400, type: 'invalid_request_error', param: '__proto__', code: 'parameter_unknown' },
+  { name: 'a top-level __proto__ parameter (JSON)', method: 'post', path: '/v1/charges', contentType: JSON_TYPE, body: '{"amount":2000,"currency":"usd","source":"tok_visa","__proto__":{"x":"1"}}', status: 400, type: 'invalid_request_error', param: '__proto__', code: 'parameter_unknown' },
+  { name: 'a prototype parameter (form)', method: 'post', path: '/v1/customers', body: 'name=Ann&prototype=1', status: 400, type: 'invalid_request_error', param: 'prototype', code: 'parameter_unknown' },
+  { name: 'a __proto__ query parameter', method: 'get', path: '/v1/customers?__proto__[limit]=1', status: 400, type: 'invalid_request_error', param: '__proto__', code: 'parameter_unknown' },
   { name: 'a NUL byte in a path id', method: 'get', path: '/v1/customers/cus_%00', status: 404, type: 'invalid_request_error', param: 'id', code: 'resource_missing' },
 
   // lists
@@ -189,6 +191,9 @@ export const ROWS: Row[] = [
   { name: 'limit=0', method: 'get', path: '/v1/customers?limit=0', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'limit=101', method: 'get', path: '/v1/customers?limit=101', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'limit=abc', method: 'get', path: '/v1/charges?limit=abc', status: 400, type: 'invalid_request_error', param: 'limit' },
+  { name: 'a charge id as a customer list cursor', method: 'get', path: `/v1/customers?starting_after=${CHARGE}`, status: 400, type: 'invalid_request_error', param: 'starting_after', code: 'resource_missing' },
+  { name: 'a 300-character list cursor', method: 'get', path: `/v1/charges?ending_before=ch_${'a'.repeat(300)}`, status: 400, type: 'invalid_request_error', param: 'ending_before', code: 'resource_missing' },
+  { name: 'a request log cursor of SQL', method: 'get', path: `/_sandbox/requests?starting_after=${encodeURIComponent("req_x' OR '1'='1")}`, status: 400, type: 'invalid_request_error', param: 'starting_after', code: 'resource_missing' },
   { name: 'starting_after and ending_before together', method: 'get', path: `/v1/charges?starting_after=${CHARGE}&ending_before=${CHARGE}`, status: 400, type: 'invalid_request_error', param: 'ending_before' },
 
   // customers

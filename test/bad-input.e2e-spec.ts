@@ -102,6 +102,13 @@ describe('bad input (CONTRACT §7)', () => {
     expect(await seeded()).toEqual(objectsBefore);
   });
 
+  it('names a long unknown parameter in full in param, and cut short in the message', async () => {
+    const name = `x${'y'.repeat(100_000)}`;
+    const { body } = await post(t, '/v1/customers', { name: 'Ann', [name]: '1' }).expect(400);
+    expect(body.error).toMatchObject({ code: 'parameter_unknown', param: name });
+    expect(body.error.message).toBe(`Received unknown parameter: ${name.slice(0, 80)}…`);
+  });
+
   it('stores SQL in a free-text field verbatim, and the tables survive it', async () => {
     const hostile = "'; DROP TABLE charges; --";
     const countsBefore = await rowCounts(t.dataSource);

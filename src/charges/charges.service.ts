@@ -141,7 +141,7 @@ export class ChargesService {
 
   list(account: string, params: ListChargesDto) {
     const filter = params.customer == null ? { account } : { account, customer: params.customer };
-    return listPage(this.repo, filter, params, 'charge');
+    return listPage(this.repo, filter, params, CHARGE_KIND);
   }
 
   /** The customers named by these charges, for `expand[]=customer` / `data.customer`. */

@@ -70,6 +70,17 @@ export class InvalidRequestError extends ApiError {
   }
 }
 
+/** How much of a parameter's name a message quotes: a name may be a megabyte long. */
+const MAX_QUOTED_NAME = 80;
+
+/** A parameter no endpoint takes, as Stripe words and codes it; `param` names it in full. */
+export class UnknownParameterError extends InvalidRequestError {
+  constructor(name: string) {
+    const shown = name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
+    super(`Received unknown parameter: ${shown}`, { param: name, code: 'parameter_unknown' });
+  }
+}
+
 /**
  * The object exists but its state forbids the operation, such as capturing a captured charge. This
  * is the endpoint's outcome, so it is saved under an idempotency key like a decline.

@@ -3,6 +3,8 @@ import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import type { AccountObject } from './account-object.entity';
 import { InvalidRequestError } from './errors';
+import type { ObjectKind } from './find-owned';
+import { isIdOf } from './ids';
 import { EmptyToNull, ToInteger } from './validation';
 
 /** Page size when the client does not ask for one, and the largest it may ask for (Stripe's). */
@@ -55,7 +57,7 @@ export async function listPage<T extends AccountObject>(
   repo: Repository<T>,
   filter: Partial<Record<keyof T, unknown>> & { account: string },
   params: ListParamsDto,
-  kind: string,
+  kind: ObjectKind,
   gone?: Repository<{ id: string; account: string; seq: string }>,
 ): Promise<{ rows: T[]; hasMore: boolean }> {
   if (params.starting_after != null && params.ending_before != null) {
@@ -74,9 +76,10 @@ export async function listPage<T extends AccountObject>(
         .select('c.seq', 'seq')
         .where('c.id = :id AND c.account = :account', where)
         .getRawOne<{ seq: string }>();
-    const cursor = (await seqOf(repo)) ?? (gone && (await seqOf(gone)));
+    // Only a well-formed id can be found, as in `findOwned`; any other is not looked up.
+    const cursor = isIdOf(kind.prefix, cursorId) ? ((await seqOf(repo)) ?? (gone && (await seqOf(gone)))) : undefined;
     if (!cursor) {
-      throw new InvalidRequestError(`No such ${kind}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
+      throw new InvalidRequestError(`No such ${kind.name}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
     }
     query.andWhere(backwards ? 'o.seq > :seq' : 'o.seq < :seq', { seq: cursor.seq });
   }

@@ -1,4 +1,4 @@
-import { InvalidRequestError } from './errors';
+import { InvalidRequestError, UnknownParameterError } from './errors';
 
 /** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
 export const MAX_PARAM_DEPTH = 5;
@@ -24,6 +24,16 @@ export const HASH_PARAMS = new Set(['metadata']);
  * such a key would be dropped without a word, or fail as a 500. Refused by name, it is a 400.
  */
 export const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * The 400 for a name refused at `path`: a reserved name where parameters go is a parameter no
+ * endpoint takes, so it is Stripe's unknown parameter; as a key of a hash (metadata) it is a name
+ * that oncepay cannot store, as is one holding a NUL or a lone surrogate anywhere.
+ */
+export function badName(key: string, path: string, inHash: boolean): InvalidRequestError {
+  if (RESERVED_NAMES.has(key) && !inHash) return new UnknownParameterError(path);
+  return new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key.slice(0, 80))}`, { param: path });
+}
 
 /**
  * Decodes one side of a form pair as qs will, and refuses it where qs would not decode it: qs keeps
@@ -99,7 +109,7 @@ export function checkNames(text: string): void {
     const names = segments.map((segment, i) => (i === 0 ? segment : segment.slice(1, -1)));
     const pathTo = (at: number) => segments.slice(0, at + 1).join('');
     const proto = names.indexOf('__proto__');
-    if (proto !== -1) throw new InvalidRequestError('Invalid parameter name: "__proto__"', { param: pathTo(proto) });
+    if (proto !== -1) throw badName('__proto__', pathTo(proto), proto > 0 && HASH_PARAMS.has(names[proto - 1]));
     const hash = names.findIndex((segment, i) => HASH_PARAMS.has(segment) && names[i + 1] === '');
     if (hash !== -1) {
       const path = pathTo(hash);

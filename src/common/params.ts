@@ -2,7 +2,7 @@ import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError } from './errors';
 import { decimalLength, decimalText, JsonNumber, MAX_NUMBER_TEXT, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
-import { checkNames, formNames, HASH_PARAMS, MAX_PARAM_DEPTH, RESERVED_NAMES } from './param-names';
+import { badName, checkNames, formNames, HASH_PARAMS, MAX_PARAM_DEPTH, RESERVED_NAMES } from './param-names';
 
 /**
  * The one parameter parser. Stripe's API takes form bodies with bracket notation
@@ -112,9 +112,7 @@ function normalize(value: unknown, path: string, depth: number, isHash = false):
     return Object.fromEntries(
       entries.map(([key, item]) => {
         const itemPath = paramPath(path, key);
-        if (RESERVED_NAMES.has(key) || badString(key)) {
-          throw new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key)}`, { param: itemPath });
-        }
+        if (RESERVED_NAMES.has(key) || badString(key)) throw badName(key, itemPath, isHash);
         return [key, normalize(item, itemPath, depth + 1, HASH_PARAMS.has(key))];
       }),
     );

@@ -1,7 +1,7 @@
 import { applyDecorators, ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
 import { IsArray, IsIn, IsOptional } from 'class-validator';
-import { InvalidRequestError } from './errors';
+import { InvalidRequestError, UnknownParameterError } from './errors';
 
 /** Longest free-text field (`description`, …), as Stripe's. */
 export const MAX_TEXT_LENGTH = 5000;
@@ -18,17 +18,17 @@ export const MAX_ID_LENGTH = 64;
  * Stripe's error code for a failed class-validator constraint, where Stripe has one, so that a
  * client branching on `code` (a form mapping errors to its fields, say) sees what Stripe sends. A
  * decorator may name a code of its own with `context: { code }`: an amount over the maximum is
- * `amount_too_large`. Constraints with neither answer without a code, as many of Stripe's do.
+ * `amount_too_large`. Constraints with neither answer without a code, as many of Stripe's do. An
+ * unknown parameter (`whitelistValidation`) is `UnknownParameterError`, with Stripe's code and words.
  */
 const CONSTRAINT_CODES: Record<string, string> = {
   isDefined: 'parameter_missing',
-  whitelistValidation: 'parameter_unknown',
   isInt: 'parameter_invalid_integer',
   isEmail: 'email_invalid',
 };
 
-/** Finds the first failed constraint, descending into nested errors, with its bracketed path. */
-function firstFailure(error: ValidationError, parent = ''): { param: string; message: string; code?: string } {
+/** The 400 for the first failed constraint, descending into nested errors, naming its bracketed path. */
+function firstFailure(error: ValidationError, parent = ''): InvalidRequestError {
   const param = parent ? `${parent}[${error.property}]` : error.property;
   if (error.constraints) {
     // class-validator lists a property's failed constraints bottom-up (decorators run from the
@@ -36,17 +36,11 @@ function firstFailure(error: ValidationError, parent = ''): { param: string; mes
     // for the most basic one (the type). A missing parameter is reported before anything else.
     const entries = Object.entries(error.constraints);
     const [name, message] = entries.find(([n]) => n === 'isDefined') ?? entries[entries.length - 1];
+    if (name === 'whitelistValidation') return new UnknownParameterError(param);
     const code = (error.contexts?.[name] as { code?: string } | undefined)?.code ?? CONSTRAINT_CODES[name];
-    return { param, code, message: name === 'whitelistValidation' ? unknownParameter(param) : message };
+    return new InvalidRequestError(message, { param, ...(code && { code }) });
   }
   return firstFailure(error.children![0], param);
-}
-
-const unknownParameter = (name: string) => `Received unknown parameter: ${name}`;
-
-/** The 400 for a parameter no endpoint takes, as Stripe words and codes it. */
-function unknownParameterError(name: string): InvalidRequestError {
-  return new InvalidRequestError(unknownParameter(name), { param: name, code: 'parameter_unknown' });
 }
 
 /**
@@ -64,7 +58,7 @@ class ApiValidationPipe extends ValidationPipe {
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
     if ((metadata.type === 'body' || metadata.type === 'query') && typeof value === 'object' && value !== null) {
       const builtIn = Object.keys(value).find((key) => key in Object.prototype);
-      if (builtIn !== undefined) throw unknownParameterError(builtIn);
+      if (builtIn !== undefined) throw new UnknownParameterError(builtIn);
     }
     return super.transform(value, metadata);
   }
@@ -77,10 +71,7 @@ export function createValidationPipe(): ValidationPipe {
     forbidNonWhitelisted: true,
     forbidUnknownValues: true,
     validationError: { target: false, value: false },
-    exceptionFactory: (errors) => {
-      const { param, message, code } = firstFailure(errors[0]);
-      return new InvalidRequestError(message, { param, ...(code && { code }) });
-    },
+    exceptionFactory: (errors) => firstFailure(errors[0]),
   });
 }
 
@@ -93,7 +84,7 @@ export function createValidationPipe(): ValidationPipe {
 export class NoParamsPipe implements PipeTransform {
   transform(value: unknown): unknown {
     const name = typeof value === 'object' && value !== null ? Object.keys(value)[0] : undefined;
-    if (name !== undefined) throw unknownParameterError(name);
+    if (name !== undefined) throw new UnknownParameterError(name);
     return value;
   }
 }

@@ -128,6 +128,6 @@ export class CustomersService {
   list(account: string, params: ListCustomersDto) {
     const filter = params.email == null ? { account } : { account, email: params.email };
     // A customer deleted since a page was listed still marks where the next page starts.
-    return listPage(this.repo, filter, params, 'customer', this.txHost.tx.getRepository(DeletedCustomer));
+    return listPage(this.repo, filter, params, CUSTOMER_KIND, this.txHost.tx.getRepository(DeletedCustomer));
   }
 }

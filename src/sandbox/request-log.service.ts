@@ -8,6 +8,7 @@ import type { DataSource } from 'typeorm';
 import { API_PREFIX } from '../common/api-prefix';
 import { apiKeyFrom } from '../common/auth.guard';
 import { ApiError, IdempotencyError } from '../common/errors';
+import type { ObjectKind } from '../common/find-owned';
 import { accountIdForKey } from '../common/ids';
 import { listPage, ListParamsDto } from '../common/list';
 import { getContext } from '../common/request-context';
@@ -17,6 +18,9 @@ import { purgeRows } from '../database/purge-rows';
 import { BatchedWriter } from './batched-writer';
 import { LoggedRequest, RequestOutcome } from './logged-request.entity';
 import { REQUEST_LOG_MAX_BATCH, REQUEST_LOG_PURGE_BATCH, REQUEST_LOG_PURGE_INTERVAL_MS, REQUEST_LOG_RETENTION_HOURS } from './sandbox.constants';
+
+/** A log line's id is its request's `Request-Id`, so a list cursor names a request. */
+const REQUEST_KIND: ObjectKind = { name: 'request', prefix: 'req' };
 
 /**
  * What became of a request, from what the client was sent: a fault overrides everything; a
@@ -107,6 +111,6 @@ export class RequestLogService implements RequestRecorder {
   }
 
   list(account: string, params: ListParamsDto) {
-    return listPage(this.repo, { account }, params, 'request');
+    return listPage(this.repo, { account }, params, REQUEST_KIND);
   }
 }
