@@ -80,6 +80,18 @@ describe('objects shaped like the stripe package types', () => {
     expect(Math.abs(body.created - Date.now() / 1000)).toBeLessThan(60);
   });
 
+  it("names a card source's brand in words and payment_method_details' brand by its code, as Stripe does", async () => {
+    const brands: [string, string, string][] = [
+      ['tok_visa', 'Visa', 'visa'],
+      ['tok_mastercard', 'MasterCard', 'mastercard'],
+      ['tok_amex', 'American Express', 'amex'],
+    ];
+    for (const [source, named, code] of brands) {
+      const { body } = await post(t, '/v1/charges', { amount: 1234, currency: 'usd', source }).expect(200);
+      expect([body.source.brand, body.payment_method_details.card.brand, body.payment_method_details.card.network]).toEqual([named, code, code]);
+    }
+  });
+
   it('returns a charge with every field of Stripe.Charge it requires and none it lacks', async () => {
     const { body } = await post(t, '/v1/charges', { amount: 1234, currency: 'usd', source: 'tok_mastercard' }).expect(200);
     expectShape(body, CHARGE_FIELDS);

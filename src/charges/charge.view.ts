@@ -4,6 +4,7 @@ import { unixSeconds } from '../common/timestamps';
 import { Customer } from '../customers/customer.entity';
 import { customerView, deletedCustomerView } from '../customers/customer.view';
 import { Charge } from './charge.entity';
+import { SOURCE_BRAND_NAMES } from './test-sources';
 
 /** What `expand[]` may name on a charge. */
 export const CHARGE_EXPANDABLE = ['customer'] as const;
@@ -117,7 +118,7 @@ export function chargeView(charge: Charge, expandedCustomer?: Customer | null): 
       address_state: null,
       address_zip: null,
       address_zip_check: null,
-      brand: card.brand,
+      brand: SOURCE_BRAND_NAMES[card.brand],
       country: card.country,
       customer: charge.customer,
       cvc_check: cvcCheck,

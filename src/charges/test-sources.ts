@@ -11,6 +11,16 @@ export interface CardDetails {
   country: 'US';
 }
 
+/**
+ * How a card source (`charge.source`, Stripe's Card object) names each brand: in words, where
+ * `payment_method_details.card.brand` uses the lower-case code that `CardDetails` stores.
+ */
+export const SOURCE_BRAND_NAMES: Record<CardDetails['brand'], string> = {
+  visa: 'Visa',
+  mastercard: 'MasterCard',
+  amex: 'American Express',
+};
+
 export interface Decline {
   /** The error's `code` and the charge's `failure_code`. */
   code: string;

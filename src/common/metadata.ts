@@ -90,6 +90,10 @@ function metadataProblem(value: unknown, param: string): string | undefined {
     if (key.length === 0 || characters(key) > METADATA_MAX_KEY_LENGTH) {
       return `Invalid ${param}: keys must be 1 to ${METADATA_MAX_KEY_LENGTH} characters long.`;
     }
+    // Stripe's one rule on a key's characters. A form could not send such a key anyway (the
+    // parser refuses `metadata[a[b]]`), so without this rule JSON could store a key that a form,
+    // or the stripe SDK, could then never update or remove one at a time.
+    if (/[[\]]/.test(key)) return `Invalid ${param}: keys cannot contain square brackets ([ or ]).`;
     if (typeof item !== 'string') return `Invalid ${param}[${key}]: values must be strings.`;
     if (characters(item) > METADATA_MAX_VALUE_LENGTH) {
       return `Invalid ${param}[${key}]: values must be at most ${METADATA_MAX_VALUE_LENGTH} characters long.`;
