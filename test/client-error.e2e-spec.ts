@@ -79,6 +79,16 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await customersNamed('Expecting')).toBe(0);
   });
 
+  it('answers a body declared over 1 MB with a 413 before it is sent, closing the connection, and writes nothing', async () => {
+    // Only 16 of the 100 GB declared are ever sent: the answer must not wait for the rest.
+    const declared = `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100000000000\r\n\r\nname=Undeclared`;
+    const answer = parse(await rawRequest(port, declared));
+    expect(answer.status).toBe(413);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body.error).toEqual({ type: 'invalid_request_error', message: 'The request body is larger than 1 MB.' });
+    expect(await customersNamed('Undeclared')).toBe(0);
+  });
+
   it('does not echo a key with a byte over 0x7F on a 417: Node would write it back as other bytes', async () => {
     const answer = parse(await postCustomer('ExpectingLatin', 'Host: x\r\nIdempotency-Key: cl\xe9\r\nExpect: 200-ok\r\n'));
     expect(answer.status).toBe(417);

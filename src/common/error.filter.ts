@@ -6,6 +6,7 @@ import {
   InternalApiError,
   InvalidRequestError,
   LockTimeoutError,
+  PayloadTooLargeError,
   ReplayedError,
 } from './errors';
 import { DEADLOCK_DETECTED, errorCode, isDatabaseDown, LOCK_NOT_AVAILABLE } from '../database/database-errors';
@@ -27,9 +28,7 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
     if (status < 500) return new InvalidRequestError(error.message, {}, status);
   }
   const httpError = error as { status?: number; type?: string; expose?: boolean };
-  if (httpError?.type === 'entity.too.large') {
-    return new InvalidRequestError('The request body is larger than 1 MB.', {}, 413);
-  }
+  if (httpError?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
     return new InvalidRequestError('The request body could not be read.', {}, httpError.status);
   }

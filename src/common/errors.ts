@@ -139,6 +139,13 @@ export class ReplayedError extends ApiError {
   }
 }
 
+/** A request body over `MAX_BODY_BYTES` (1 MB), declared so or found so while reading. */
+export class PayloadTooLargeError extends InvalidRequestError {
+  constructor() {
+    super('The request body is larger than 1 MB.', {}, 413);
+  }
+}
+
 /** An `Idempotency-Key` conflict: reused with other parameters, or still in use. */
 export class IdempotencyError extends ApiError {
   constructor(status: number, code: string, message: string, headers: Record<string, string>) {

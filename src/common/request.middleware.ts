@@ -6,7 +6,7 @@ import { apiKeyFrom } from './auth.guard';
 import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
 import { unsupportedExpectation } from './client-error';
-import { InvalidRequestError } from './errors';
+import { InvalidRequestError, PayloadTooLargeError } from './errors';
 import { echoedIdempotencyKey, timesSent } from './headers';
 import { newId } from './ids';
 import { MAX_BODY_BYTES, parseBody } from './params';
@@ -69,6 +69,20 @@ function unmetExpectationError(req: Request): InvalidRequestError | undefined {
   return new InvalidRequestError(unsupportedExpectation(expectation), {}, 417);
 }
 
+/**
+ * The 413 for a body whose `Content-Length` is over the limit, or undefined: it is refused before
+ * a byte of it is read. body-parser refuses it too, but only after reading and discarding all of
+ * it, for as long as the client sends (or claims to: a request declaring 100 GB and sending 7
+ * bytes would hang until Node's request timeout). A compressed body's length is not its size once
+ * inflated, which body-parser bounds as it inflates, so only an uncompressed one is judged here.
+ */
+function declaredTooLarge(req: Request): InvalidRequestError | undefined {
+  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  // Node has refused a Content-Length that is not a number, or sent twice with two values.
+  if (encoding !== 'identity' || !(Number(req.headers['content-length']) > MAX_BODY_BYTES)) return undefined;
+  return new PayloadTooLargeError();
+}
+
 /** Reads any body as bytes, up to the size limit; `bodyText` decodes them, `parseBody` parses them. */
 const readBody = raw({ type: () => true, limit: MAX_BODY_BYTES });
 
@@ -110,6 +124,12 @@ export class RequestMiddleware implements NestMiddleware {
     // parsing a large one takes time, and no one without a key should spend the server's.
     const keyError = missingKeyError(req);
     if (keyError) return next(keyError);
+    const tooLarge = declaredTooLarge(req);
+    if (tooLarge) {
+      // The unread body is what follows on the connection, so nothing more is read from it.
+      res.setHeader('Connection', 'close');
+      return next(tooLarge);
+    }
     readBody(req, res, (error?: unknown) => {
       if (error) return next(error);
       try {
