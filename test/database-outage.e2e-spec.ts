@@ -203,4 +203,27 @@ describe('a connection killed between two statements of a request', () => {
     const retry = await fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
     expect(retry.status).toBe(200);
   });
+
+  it('answers 503, not a 500, when an administrator cancels the statement a request waits on', async () => {
+    const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-www-form-urlencoded' };
+    const created = await fetch(`${server.url}/v1/charges`, { method: 'POST', headers: auth, body: 'amount=2000&currency=usd&source=tok_visa&capture=false' });
+    const charge = (await created.json()) as { id: string };
+    // The capture waits for the row held here, and its statement is cancelled while it waits.
+    await side.query('BEGIN');
+    await side.query('SELECT 1 FROM charges WHERE id = $1 FOR UPDATE', [charge.id]);
+    try {
+      const capture = fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
+      let backend: number | undefined;
+      await waitFor('the capture to wait for the row', async () => (backend = await waitingBackend()) !== undefined);
+      await side.query('SELECT pg_cancel_backend($1)', [backend]);
+      const answer = await capture;
+      expect({ status: answer.status, retry: answer.headers.get('stripe-should-retry') }).toEqual({ status: 503, retry: 'true' });
+    } finally {
+      await side.query('COMMIT');
+    }
+    const { rows } = await side.query('SELECT captured FROM charges WHERE id = $1', [charge.id]);
+    expect(rows[0].captured).toBe(false);
+    const retry = await fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
+    expect(retry.status).toBe(200);
+  });
 });

@@ -46,9 +46,33 @@ const UNDEFINED_TABLE = '42P01';
  * query is wrong": connection refused or reset, the server shutting down or starting up
  * (SQLSTATE class 57P), connection failures (class 08), a new connection refused because the
  * database or the role is gone (3D000, 28000, 28P01: dropped or changed under a running server),
- * and oncepay's tables gone (42P01: the database recreated empty; a restart migrates it again).
+ * oncepay's tables gone (42P01: the database recreated empty; a restart migrates it again), a
+ * statement cancelled from outside (57014: `pg_cancel_backend`, or a `statement_timeout` an
+ * administrator set, which oncepay never does), and a server that can take no writes (25006: a
+ * standby, as after a failover). In each, the statement failed and its transaction rolled back.
  */
-const DATABASE_DOWN_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', '57P01', '57P02', '57P03', '3D000', '28000', '28P01', UNDEFINED_TABLE]);
+const DATABASE_DOWN_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  '57P01',
+  '57P02',
+  '57P03',
+  '57014',
+  '25006',
+  '3D000',
+  '28000',
+  '28P01',
+  UNDEFINED_TABLE,
+]);
+/**
+ * SQLSTATE classes that mean the same, whatever the code in them: connection failures (08) and a
+ * server out of resources (53: too many connections, as when more oncepay processes share one
+ * PostgreSQL than its `max_connections` allows for, out of memory, disk full).
+ */
+const DATABASE_DOWN_CLASSES = ['08', '53'];
 const DATABASE_DOWN_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
 /**
  * TypeORM's errors for a statement sent on a connection it has already let go, which it does when
@@ -65,7 +89,7 @@ export function isDatabaseDown(error: unknown): boolean {
   const name = String((error as { name?: unknown } | null)?.name ?? '');
   return (
     DATABASE_DOWN_CODES.has(sqlState) ||
-    sqlState.startsWith('08') ||
+    DATABASE_DOWN_CLASSES.some((sqlClass) => sqlState.startsWith(sqlClass)) ||
     RELEASED_CONNECTION.has(name) ||
     DATABASE_DOWN_MESSAGES.some((re) => re.test(message))
   );
