@@ -168,19 +168,31 @@ describe('a connection killed between two statements of a request', () => {
     return rows[0]?.pid;
   }
 
-  it('answers 503 with Stripe-Should-Retry, not a 500, and the retry executes', async () => {
-    const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-www-form-urlencoded' };
+  const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-www-form-urlencoded' };
+  const capture = (id: string) => fetch(`${server.url}/v1/charges/${id}/capture`, { method: 'POST', headers: auth });
+
+  /**
+   * Authorises a charge, locks its row in a transaction of `side` (left open), and starts its
+   * capture, which waits for the row: returns the charge's id, the capture's answer to come and
+   * the backend of its waiting statement.
+   */
+  async function captureWaitingForRow(): Promise<{ id: string; answer: Promise<Response>; backend: number }> {
     const created = await fetch(`${server.url}/v1/charges`, { method: 'POST', headers: auth, body: 'amount=2000&currency=usd&source=tok_visa&capture=false' });
-    const charge = (await created.json()) as { id: string };
+    const { id } = (await created.json()) as { id: string };
+    await side.query('BEGIN');
+    await side.query('SELECT 1 FROM charges WHERE id = $1 FOR UPDATE', [id]);
+    const answer = capture(id);
+    let backend: number | undefined;
+    await waitFor('the capture to wait for the row', async () => (backend = await waitingBackend()) !== undefined);
+    return { id, answer, backend: backend! };
+  }
+
+  it('answers 503 with Stripe-Should-Retry, not a 500, and the retry executes', async () => {
     // The capture waits for the charge's row, held by a transaction outside oncepay. With the
     // server stopped, that transaction ends, so the capture's SELECT completes and its backend sits
     // idle in the capture's transaction, where it is killed: the server, let go again, finds its
     // connection gone between the SELECT and the UPDATE that follows it.
-    await side.query('BEGIN');
-    await side.query('SELECT 1 FROM charges WHERE id = $1 FOR UPDATE', [charge.id]);
-    const capture = fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
-    let backend: number | undefined;
-    await waitFor('the capture to wait for the row', async () => (backend = await waitingBackend()) !== undefined);
+    const { id, answer: capturing, backend } = await captureWaitingForRow();
     server.proc.kill('SIGSTOP');
     try {
       await side.query('COMMIT');
@@ -192,38 +204,28 @@ describe('a connection killed between two statements of a request', () => {
     } finally {
       server.proc.kill('SIGCONT');
     }
-    const answer = await capture;
+    const answer = await capturing;
     expect({ status: answer.status, retry: answer.headers.get('stripe-should-retry'), type: ((await answer.json()) as { error: { type: string } }).error.type }).toEqual({
       status: 503,
       retry: 'true',
       type: 'api_error',
     });
-    const { rows } = await side.query('SELECT captured FROM charges WHERE id = $1', [charge.id]);
+    const { rows } = await side.query('SELECT captured FROM charges WHERE id = $1', [id]);
     expect(rows[0].captured).toBe(false);
-    const retry = await fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
-    expect(retry.status).toBe(200);
+    expect((await capture(id)).status).toBe(200);
   });
 
   it('answers 503, not a 500, when an administrator cancels the statement a request waits on', async () => {
-    const auth = { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-www-form-urlencoded' };
-    const created = await fetch(`${server.url}/v1/charges`, { method: 'POST', headers: auth, body: 'amount=2000&currency=usd&source=tok_visa&capture=false' });
-    const charge = (await created.json()) as { id: string };
-    // The capture waits for the row held here, and its statement is cancelled while it waits.
-    await side.query('BEGIN');
-    await side.query('SELECT 1 FROM charges WHERE id = $1 FOR UPDATE', [charge.id]);
+    const { id, answer: capturing, backend } = await captureWaitingForRow();
     try {
-      const capture = fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
-      let backend: number | undefined;
-      await waitFor('the capture to wait for the row', async () => (backend = await waitingBackend()) !== undefined);
       await side.query('SELECT pg_cancel_backend($1)', [backend]);
-      const answer = await capture;
+      const answer = await capturing;
       expect({ status: answer.status, retry: answer.headers.get('stripe-should-retry') }).toEqual({ status: 503, retry: 'true' });
     } finally {
       await side.query('COMMIT');
     }
-    const { rows } = await side.query('SELECT captured FROM charges WHERE id = $1', [charge.id]);
+    const { rows } = await side.query('SELECT captured FROM charges WHERE id = $1', [id]);
     expect(rows[0].captured).toBe(false);
-    const retry = await fetch(`${server.url}/v1/charges/${charge.id}/capture`, { method: 'POST', headers: auth });
-    expect(retry.status).toBe(200);
+    expect((await capture(id)).status).toBe(200);
   });
 });
