@@ -30,7 +30,11 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
   const httpError = error as { status?: number; type?: string; expose?: boolean };
   if (httpError?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
-    return new InvalidRequestError('The request body could not be read.', {}, httpError.status);
+    // body-parser names each of its errors by a `type` (`request.aborted`, …); the others that get
+    // here are serve-static's, for the playground's files (416 for a Range past the end), whose
+    // message is the status's own phrase and safe to show, as `expose` says.
+    const message = typeof httpError.type === 'string' ? 'The request body could not be read.' : `${(error as Error).message}.`;
+    return new InvalidRequestError(message, {}, httpError.status);
   }
   // A lock wait that timed out, or that PostgreSQL ended to break a deadlock, ended the statement
   // and so the request's transaction, which rolled back: nothing was changed and nothing was saved

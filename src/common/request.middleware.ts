@@ -22,15 +22,21 @@ function unreadablePathError(req: Request): InvalidRequestError | undefined {
 const AUTHENTICATED_PREFIXES = [API_PREFIX, '/_sandbox/'];
 
 /**
+ * Whether a request is for an authenticated route: the only routes that take a POST body. Inside a
+ * middleware Express gives `req.path` relative to where the middleware is mounted; `originalUrl`
+ * is the whole path, in the one spelling `canonicalizePath` gave it.
+ */
+function isApiRequest(req: Request): boolean {
+  const path = req.originalUrl.split('?')[0];
+  return AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix));
+}
+
+/**
  * The 401 for a request to an authenticated route without a valid key, or undefined. The guard
  * (`AuthGuard`) checks keys for the routes; this earlier check only decides whether the body is
  * worth reading at all.
  */
 function missingKeyError(req: Request): unknown {
-  // Inside a middleware Express gives `req.path` relative to where the middleware is mounted;
-  // `originalUrl` is the whole path, in the one spelling `canonicalizePath` gave it.
-  const path = req.originalUrl.split('?')[0];
-  if (!AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix))) return undefined;
   try {
     apiKeyFrom(req);
     return undefined;
@@ -114,7 +120,10 @@ export class RequestMiddleware implements NestMiddleware {
       return next(httpError);
     }
 
-    if (req.method !== 'POST') {
+    // Only a POST to the API has a body worth reading. Any other POST (to `/health`, `/docs`, an
+    // unknown path) finds no route and answers 404 without it, as PUT does: no one, with a key or
+    // without, makes the server read and parse a body that no endpoint takes.
+    if (req.method !== 'POST' || !isApiRequest(req)) {
       req.body = {};
       next();
       return;
