@@ -70,14 +70,18 @@ export class InvalidRequestError extends ApiError {
   }
 }
 
-/** How much of a parameter's name a message quotes: a name may be a megabyte long. */
-const MAX_QUOTED_NAME = 80;
+/** How much of a client's parameter name or key a message quotes: a name may be a megabyte long. */
+export const MAX_QUOTED_NAME = 80;
+
+/** A client's name as a message quotes it: whole, or its first MAX_QUOTED_NAME characters and "…". */
+export function shortName(name: string): string {
+  return name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
+}
 
 /** A parameter no endpoint takes, as Stripe words and codes it; `param` names it in full. */
 export class UnknownParameterError extends InvalidRequestError {
   constructor(name: string) {
-    const shown = name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
-    super(`Received unknown parameter: ${shown}`, { param: name, code: 'parameter_unknown' });
+    super(`Received unknown parameter: ${shortName(name)}`, { param: name, code: 'parameter_unknown' });
   }
 }
 

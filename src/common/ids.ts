@@ -56,9 +56,15 @@ export function cardFingerprint(account: string, card: string): string {
   return base62(createHash('sha256').update(`${account}\n${card}`).digest().subarray(0, FINGERPRINT_LENGTH));
 }
 
+/**
+ * Longest id or token a client may name (a path id, `customer`, `source`, a list cursor); oncepay's
+ * own are a few characters of prefix and ID_LENGTH more, so anything longer cannot exist.
+ */
+export const MAX_ID_LENGTH = 64;
+
 /** True when `id` has the shape of an id with this prefix; anything else cannot exist. */
 export function isIdOf(prefix: string, id: string): boolean {
-  return id.length <= 64 && new RegExp(`^${prefix}_[0-9A-Za-z]+$`).test(id);
+  return id.length <= MAX_ID_LENGTH && new RegExp(`^${prefix}_[0-9A-Za-z]+$`).test(id);
 }
 
 /**

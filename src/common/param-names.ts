@@ -1,4 +1,4 @@
-import { InvalidRequestError, UnknownParameterError } from './errors';
+import { InvalidRequestError, shortName, UnknownParameterError } from './errors';
 
 /** Deepest nesting accepted; Stripe's own parameters never go deeper than a few levels. */
 export const MAX_PARAM_DEPTH = 5;
@@ -32,7 +32,7 @@ export const RESERVED_NAMES = new Set(['__proto__', 'constructor', 'prototype'])
  */
 export function badName(key: string, path: string, inHash: boolean): InvalidRequestError {
   if (RESERVED_NAMES.has(key) && !inHash) return new UnknownParameterError(path);
-  return new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(key.slice(0, 80))}`, { param: path });
+  return new InvalidRequestError(`Invalid parameter name: ${JSON.stringify(shortName(key))}`, { param: path });
 }
 
 /**
@@ -99,7 +99,7 @@ export function checkNames(text: string): void {
     if (!BRACKETED_NAME.test(name)) {
       // Named by its root, the part before any bracket: the whole name may be a megabyte long.
       const root = /^[^[\]]*/.exec(name)![0];
-      throw new InvalidRequestError(`Invalid parameter name starting ${JSON.stringify(name.slice(0, 40))}: brackets must pair up, as in metadata[order].`, {
+      throw new InvalidRequestError(`Invalid parameter name starting ${JSON.stringify(shortName(name))}: brackets must pair up, as in metadata[order].`, {
         param: root || undefined,
       });
     }
@@ -127,10 +127,9 @@ export function checkNames(text: string): void {
   const both = prefixes.find(([prefix]) => sent.has(prefix));
   if (both) {
     const [prefix, name] = both;
-    // Cut short in the message, as a name may be a megabyte long.
-    const shown = prefix.slice(0, 80);
+    const shown = shortName(prefix);
     throw new InvalidRequestError(
-      `Invalid ${shown}: it is sent both as a value (${shown}=…) and with keys (${name.slice(0, 80)}=…); send one or the other.`,
+      `Invalid ${shown}: it is sent both as a value (${shown}=…) and with keys (${shortName(name)}=…); send one or the other.`,
       { param: prefix },
     );
   }

@@ -48,6 +48,13 @@ describe('parseBody and lists', () => {
     expect(parseBody(FORM_TYPE, body)).toEqual({ expand: ['customer', 'data.customer'] });
   });
 
+  it('refuses a list of more elements than a list may hold by that bound, not as too many keys', () => {
+    for (const body of ['expand[]=x&'.repeat(1500), 'expand=x&'.repeat(1500)]) {
+      expect(refusalOf(() => parseBody(FORM_TYPE, body)).error).toMatchObject({ message: 'Too many elements in expand: at most 100.', param: 'expand' });
+    }
+    expect(refusalOf(() => parseBody(JSON_TYPE, JSON.stringify({ expand: Array(1500).fill('x') }))).error.message).toBe('Too many elements in expand: at most 100.');
+  });
+
   it('closes up a gap in a list', () => {
     expect(parseBody(FORM_TYPE, 'expand[3]=customer')).toEqual({ expand: ['customer'] });
   });

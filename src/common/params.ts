@@ -1,6 +1,6 @@
 import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
-import { InvalidRequestError } from './errors';
+import { InvalidRequestError, shortName } from './errors';
 import { decimalLength, decimalText, JsonNumber, MAX_NUMBER_TEXT, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
 import { badName, checkNames, formNames, HASH_PARAMS, MAX_PARAM_DEPTH, RESERVED_NAMES } from './param-names';
 
@@ -97,17 +97,18 @@ function normalize(value: unknown, path: string, depth: number, isHash = false):
     // Object.entries over an object from JSON.parse or qs yields only own data properties;
     // Object.fromEntries defines them as own properties too, so no key can reach a prototype.
     const entries = Object.entries(value as Record<string, unknown>);
-    if (entries.length > MAX_OBJECT_KEYS) {
-      const where = path === '' ? 'the request' : path;
-      throw new InvalidRequestError(`Too many parameters in ${where}: at most ${MAX_OBJECT_KEYS}.`, { param: path || undefined });
-    }
     // An object keyed by list indices is a list written in brackets (see QS_OPTIONS), or the same
     // in JSON, so that `expand[0]=x` and `{"expand": {"0": "x"}}` are `{"expand": ["x"]}`. A gap
     // closes up (`expand[1]=x` alone is `["x"]`), as qs's own lists do. JavaScript lists an object's
-    // array-index keys first and in ascending order, so `entries` is already in list order.
+    // array-index keys first and in ascending order, so `entries` is already in list order. A list
+    // is bounded by MAX_ARRAY_LENGTH, and refused by that bound, however long it is.
     if (!isHash && path !== '' && entries.length > 0 && entries.every(([key]) => LIST_INDEX.test(key))) {
       if (entries.some(([key]) => Number(key) >= MAX_ARRAY_LENGTH)) throw tooLong(path);
       return normalizeList(entries.map(([, item]) => item), path, depth);
+    }
+    if (entries.length > MAX_OBJECT_KEYS) {
+      const where = path === '' ? 'the request' : path;
+      throw new InvalidRequestError(`Too many parameters in ${where}: at most ${MAX_OBJECT_KEYS}.`, { param: path || undefined });
     }
     return Object.fromEntries(
       entries.map(([key, item]) => {
@@ -217,11 +218,11 @@ function sameJsonValue(a: unknown, b: unknown): boolean {
 /**
  * A key written twice in one object with different values: which would the client mean? It is
  * refused, where JSON.parse would keep the last one without a word; written twice with one value,
- * it is that value. The key is cut short in the message, as it may be a megabyte long.
+ * it is that value. The key is cut short in the message (`shortName`).
  */
 function duplicateKey({ key, oldValue, newValue }: { key: string; oldValue: unknown; newValue: unknown }): unknown {
   if (sameJsonValue(oldValue, newValue)) return newValue;
-  throw notJson(`it names the key ${JSON.stringify(key.slice(0, 40))} twice, with different values`);
+  throw notJson(`it names the key ${JSON.stringify(shortName(key))} twice, with different values`);
 }
 
 /**

@@ -11,8 +11,6 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_EMAIL_LENGTH = 512;
 /** Longest `phone`: digits and the usual separators. */
 export const MAX_PHONE_LENGTH = 20;
-/** Longest id or token a parameter may name (`customer`, `source`); real ones are far shorter. */
-export const MAX_ID_LENGTH = 64;
 
 /**
  * Stripe's error code for a failed class-validator constraint, where Stripe has one, so that a

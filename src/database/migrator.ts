@@ -2,8 +2,11 @@ import { Injectable, Logger, OnModuleInit } from '@nestjs/common';
 import { DataSource, MigrationExecutor } from 'typeorm';
 
 /**
- * Key of the PostgreSQL advisory lock held while migrations run. Any fixed number works; it only
- * has to be the same in every oncepay process.
+ * Key of the PostgreSQL advisory lock held while migrations run; it only has to be the same in
+ * every oncepay process. It is a one-part key, in the space where idempotency keys' locks are
+ * 64-bit hashes (the account's lock is a two-part key, apart). Should a key ever hash to this one
+ * (odds of 2^-64 per key), a migration would wait for that key's request to end, or that key's
+ * request would answer a retryable `idempotency_key_in_use` while a migration ran; nothing worse.
  */
 const MIGRATION_LOCK_KEY = 4_242_000_001;
 

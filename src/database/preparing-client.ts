@@ -24,7 +24,9 @@ export const PREPARED_PER_CONNECTION = 200;
  * a newer one migrates. Its statements name their columns (TypeORM never selects `*`), so a
  * migration that only adds (a table, a column, a default, a function argument with a default, as
  * 1764000000005 does) changes no result it prepared; one that dropped or retyped a column would
- * need the older processes restarted.
+ * need the older processes restarted. The one `SELECT *` is oncepay's own call of
+ * `idempotency_claim`, whose columns are the function's `RETURNS TABLE`: a migration that changed
+ * those would need them restarted too.
  */
 export class PreparingClient extends Client {
   /** The names of the statements this connection has prepared. */

@@ -15,6 +15,8 @@ import { reachDatabase } from './reach-database';
 export const OWNER_FILE = 'owner.pid';
 /** How long stopping an adopted server may take: PostgreSQL's fast shutdown is much quicker. */
 const ADOPTED_STOP_TIMEOUT_MS = 10_000;
+/** How often to look whether the adopted server has stopped. */
+const ADOPTED_STOP_POLL_MS = 50;
 
 /** Whether a server answers at `url` now, in one try. */
 export const answers = (url: string): Promise<boolean> => reachDatabase(url, 1).then(() => true, () => false);
@@ -59,6 +61,6 @@ export async function stopAdopted(databaseDir: string): Promise<void> {
   const deadline = Date.now() + ADOPTED_STOP_TIMEOUT_MS;
   while (isRunning(pid)) {
     if (Date.now() > deadline) throw new Error(`embedded PostgreSQL (process ${pid}) did not stop`);
-    await sleep(50);
+    await sleep(ADOPTED_STOP_POLL_MS);
   }
 }

@@ -1,9 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength } from 'class-validator';
 import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
+import { MAX_ID_LENGTH } from '../../common/ids';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, Expandable, MAX_EMAIL_LENGTH, MAX_ID_LENGTH, MAX_TEXT_LENGTH, ToBoolean, ToInteger } from '../../common/validation';
+import { EmptyToNull, Expandable, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, ToBoolean, ToInteger } from '../../common/validation';
 import { CHARGE_EXPANDABLE } from '../charge.view';
 import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 

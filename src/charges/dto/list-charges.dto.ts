@@ -2,7 +2,8 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsOptional, IsString, MaxLength } from 'class-validator';
 import { ApiExpandProperty } from '../../common/api-docs';
 import { ListParamsDto } from '../../common/list';
-import { EmptyToNull, Expandable, MAX_ID_LENGTH } from '../../common/validation';
+import { MAX_ID_LENGTH } from '../../common/ids';
+import { EmptyToNull, Expandable } from '../../common/validation';
 
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
