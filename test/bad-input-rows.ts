@@ -92,6 +92,8 @@ export const ROWS: Row[] = [
   { name: 'a query parameter on a customer retrieve', method: 'get', path: `/v1/customers/${CUSTOMER}?${form({ expand: ['sources'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
   { name: 'a query parameter on a customer delete', method: 'delete', path: `/v1/customers/${CUSTOMER}?foo=1`, status: 400, type: 'invalid_request_error', param: 'foo', code: 'parameter_unknown' },
   { name: 'a fault armed without its fault', method: 'post', path: '/_sandbox/faults', body: { times: '2' }, status: 400, type: 'invalid_request_error', param: 'fault', code: 'parameter_missing' },
+  { name: 'a delay_ms for a fault that acts at once', method: 'post', path: '/_sandbox/faults', body: { fault: 'error_after_commit', delay_ms: '500' }, status: 400, type: 'invalid_request_error', param: 'delay_ms' },
+  { name: 'a malformed delay_ms for a fault that acts at once', method: 'post', path: '/_sandbox/faults', contentType: JSON_TYPE, body: { fault: 'rate_limit', delay_ms: 'soon' }, status: 400, type: 'invalid_request_error', param: 'delay_ms', code: 'parameter_invalid_integer' },
   { name: 'a query parameter on the fault list', method: 'get', path: '/_sandbox/faults?limit=5', status: 400, type: 'invalid_request_error', param: 'limit' },
   { name: 'a query parameter on a fault disarm', method: 'delete', path: '/_sandbox/faults/flt_none?foo=1', status: 400, type: 'invalid_request_error', param: 'foo' },
   { name: 'a query parameter on the sandbox reset', method: 'delete', path: '/_sandbox/data?confirm=yes', status: 400, type: 'invalid_request_error', param: 'confirm' },

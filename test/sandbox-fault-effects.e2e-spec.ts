@@ -202,7 +202,7 @@ describe('the Sandbox-Fault header', () => {
     expect(await committed('charges')).toBe(1);
   });
 
-  it.each(['explode', 'hold; delay_ms=soon', 'delay; delay_ms=999999'])(
+  it.each(['explode', 'hold; delay_ms=soon', 'delay; delay_ms=999999', 'drop_after_commit; delay_ms=500'])(
     "refuses Sandbox-Fault '%s' with 400 param Sandbox-Fault, writing nothing",
     async (value) => {
       const res = await keyed('/v1/charges', 'k-header-bad', CHARGE).set('Sandbox-Fault', value);

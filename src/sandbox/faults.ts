@@ -20,6 +20,18 @@ export const FAULTS = [
 ] as const;
 export type FaultName = (typeof FAULTS)[number];
 
+/**
+ * The faults that take `delay_ms`. The others act at once; a `delay_ms` sent with one of them is
+ * refused, rather than stored and ignored, so that no one arms `drop_after_commit; delay_ms=500`
+ * believing the drop comes late.
+ */
+export const TIMED_FAULTS: readonly FaultName[] = ['delay', 'hold'];
+
+/** The 400 for a `delay_ms` sent with a fault that does not take one; `param` names where. */
+export function untimedFaultError(fault: string, param: string): InvalidRequestError {
+  return new InvalidRequestError(`Invalid delay_ms: the fault ${fault} acts at once; only ${TIMED_FAULTS.join(' and ')} take a delay_ms.`, { param });
+}
+
 export interface AppliedFault {
   fault: FaultName;
   delayMs: number;
@@ -46,6 +58,7 @@ export function parseFaultHeader(header: string): AppliedFault {
         param: 'Sandbox-Fault',
       });
     }
+    if (!TIMED_FAULTS.includes(name)) throw untimedFaultError(name, 'Sandbox-Fault');
     delayMs = Number(match[1]);
   }
   return { fault: name, delayMs };

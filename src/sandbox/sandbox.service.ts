@@ -10,7 +10,7 @@ import { lockAccountForReset } from '../database/account-lock';
 import { insertRows } from '../database/insert-rows';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { ArmFaultDto } from './dto/arm-fault.dto';
-import { AppliedFault, FaultName, spellFaultPath } from './faults';
+import { AppliedFault, FaultName, spellFaultPath, TIMED_FAULTS } from './faults';
 import { LoggedRequest } from './logged-request.entity';
 import { DEFAULT_FAULT_DELAY_MS } from './sandbox.constants';
 import { SandboxFault } from './sandbox-fault.entity';
@@ -40,7 +40,7 @@ export class SandboxService {
       pathPrefix: spelled?.prefix ?? false,
       times,
       remaining: times,
-      delayMs: dto.delay_ms ?? (dto.fault === 'delay' || dto.fault === 'hold' ? DEFAULT_FAULT_DELAY_MS : 0),
+      delayMs: dto.delay_ms ?? (TIMED_FAULTS.includes(dto.fault) ? DEFAULT_FAULT_DELAY_MS : 0),
       created: new Date(),
     });
     await insertRows(this.faults, [fault]);

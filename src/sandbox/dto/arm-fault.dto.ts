@@ -2,7 +2,7 @@ import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
 import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
 import { ToInteger } from '../../common/validation';
-import { FAULTS, spellFaultPath } from '../faults';
+import { FAULTS, isFault, spellFaultPath, TIMED_FAULTS, untimedFaultError } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
 
 /**
@@ -89,5 +89,14 @@ export class ArmFaultDto {
   @IsInt({ message: 'Invalid delay_ms: must be a whole number of milliseconds.' })
   @Min(0, { message: 'Invalid delay_ms: must not be negative.' })
   @Max(MAX_FAULT_DELAY_MS, { message: `Invalid delay_ms: must be at most ${MAX_FAULT_DELAY_MS}.` })
+  @ValidateBy({
+    name: 'timedFault',
+    validator: {
+      // Only for a known fault: an unknown one is refused under `fault`. A malformed delay_ms is
+      // reported before this, as the check written first (see `firstFailure` in validation.ts).
+      validate: (_value, args) => !isFault(String((args!.object as ArmFaultDto).fault)) || TIMED_FAULTS.includes((args!.object as ArmFaultDto).fault),
+      defaultMessage: (args) => untimedFaultError(String((args!.object as ArmFaultDto).fault), 'delay_ms').message,
+    },
+  })
   delay_ms?: number;
 }
