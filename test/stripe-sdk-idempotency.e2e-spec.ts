@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import Stripe from 'stripe';
 import { testDatabaseUrl } from './database';
-import { bootApp, KEY, post, TestApp, truncateAll } from './helpers';
-import { rejectionOf } from './stripe-helpers';
+import { KEY, post } from './helpers';
+import { rejectionOf, useStripeApp } from './stripe-helpers';
 
 /**
  * CONTRACT §5 through the official `stripe` Node SDK: its own `idempotencyKey` option, the keys
@@ -35,24 +34,15 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** A listening app, an SDK client factory for it, and a recorder of the requests it receives. */
 function listeningApp() {
-  const s = {} as { t: TestApp; port: number };
+  const s = useStripeApp();
   const stopRecording: (() => void)[] = [];
-
-  beforeAll(async () => {
-    s.t = await bootApp();
-    await s.t.app.listen(0, '127.0.0.1');
-    s.port = (s.t.app.getHttpServer().address() as AddressInfo).port;
-  });
-  afterAll(() => s.t.app.close());
-  beforeEach(() => truncateAll(s.t.dataSource));
   afterEach(() => stopRecording.splice(0).forEach((stop) => stop()));
 
   return {
     get t() {
       return s.t;
     },
-    client: (maxNetworkRetries: number) =>
-      new Stripe(KEY, { host: '127.0.0.1', port: s.port, protocol: 'http', maxNetworkRetries }),
+    client: (maxNetworkRetries: number) => s.client(KEY, maxNetworkRetries),
     /** Starts recording every request the server receives, until the test ends. */
     recordRequests(): Seen[] {
       const seen: Seen[] = [];
