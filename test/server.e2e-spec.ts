@@ -102,6 +102,34 @@ describe('the server process', () => {
     }
   });
 
+  it('ends its held and delayed requests on SIGTERM: a hold answers 503 and frees its key, a delay answers at once, and it exits 0', async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl() });
+    const side = new Client({ connectionString: testDatabaseUrl() });
+    await side.connect();
+    const key = `k-shutdown-${process.pid}-${Date.now()}`;
+    const email = `delayed-${process.pid}-${Date.now()}@example.com`;
+    const post = (path: string, body: string, headers: Record<string, string>) =>
+      fetch(`${server.url}${path}`, { method: 'POST', headers: { ...auth, 'Content-Type': 'application/x-www-form-urlencoded', ...headers }, body });
+    try {
+      const charge = 'amount=2000&currency=usd&source=tok_visa';
+      const held = post('/v1/charges', charge, { 'Idempotency-Key': key, 'Sandbox-Fault': 'hold; delay_ms=60000' });
+      const delayed = post('/v1/customers', `email=${encodeURIComponent(email)}`, { 'Sandbox-Fault': 'delay; delay_ms=60000' });
+      await waitFor('the held request to lock its key', async () => ((await (await post('/v1/charges', charge, { 'Idempotency-Key': key })).json()) as { error?: { code?: string } }).error?.code === 'idempotency_key_in_use');
+      await waitFor('the delayed request to commit', async () => (await side.query('SELECT 1 FROM customers WHERE email = $1', [email])).rowCount === 1);
+
+      server.proc.kill('SIGTERM');
+      const [heldAnswer, delayedAnswer] = await Promise.all([held, delayed]);
+      expect({ status: heldAnswer.status, retry: heldAnswer.headers.get('stripe-should-retry') }).toEqual({ status: 503, retry: 'true' });
+      expect({ status: delayedAnswer.status, email: ((await delayedAnswer.json()) as { email: string }).email }).toEqual({ status: 200, email });
+      expect(await server.exited).toBe(0);
+      // The held request's transaction rolled back: no record holds its key, so a retry executes.
+      expect((await side.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount).toBe(0);
+    } finally {
+      server.proc.kill('SIGKILL');
+      await side.end();
+    }
+  });
+
   it('keeps data in the embedded PostgreSQL across a restart and stops it cleanly on SIGTERM', async () => {
     const { dataDir, env, pgUrl } = await embeddedSetup();
     try {

@@ -208,3 +208,16 @@ export class DatabaseUnavailableError extends ApiError {
     });
   }
 }
+
+/**
+ * The server is shutting down and ended a request's sandbox wait early (a `hold`, whose request had
+ * not yet run). Nothing was applied: a held keyed request's transaction rolls back, freeing its key,
+ * so a retry with the same key executes afresh.
+ */
+export class ShuttingDownError extends ApiError {
+  constructor() {
+    super(503, 'api_error', 'The server is shutting down; the request was not applied. Retry it, with the same Idempotency-Key if it had one.', {}, {
+      'Stripe-Should-Retry': 'true',
+    });
+  }
+}

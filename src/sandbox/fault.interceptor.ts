@@ -1,10 +1,10 @@
-import { CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
+import { BeforeApplicationShutdown, CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, mergeMap, NEVER, Observable, of } from 'rxjs';
 import { API_PREFIX } from '../common/api-prefix';
-import { InternalApiError, RateLimitError } from '../common/errors';
+import { InternalApiError, RateLimitError, ShuttingDownError } from '../common/errors';
 import { getContext } from '../common/request-context';
 import { HOLD_CONNECTIONS } from '../database/data-source';
 import { routeSuccessStatus } from '../common/route-status';
@@ -23,15 +23,40 @@ type Settled = { value: unknown } | { error: unknown };
  * idempotency interceptor's transaction has committed. Errors are logged by the exception filter.
  */
 @Injectable()
-export class FaultInterceptor implements NestInterceptor {
+export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutdown {
   /** Keyed requests of this process now held open, each with its transaction, by the fault `hold`. */
   private held = 0;
+  /** Aborted when the application begins to shut down, which ends every fault's wait (`wait`). */
+  private readonly shutdown = new AbortController();
 
   constructor(
     private readonly sandbox: SandboxService,
     private readonly requestLog: RequestLogService,
     private readonly reflector: Reflector,
   ) {}
+
+  /**
+   * Nest calls this on shutdown before it closes the HTTP server, which then waits for the requests
+   * in flight: without it, a request held or delayed for up to a minute would keep the process
+   * past its shutdown timeout, killed with its embedded PostgreSQL left running.
+   */
+  beforeApplicationShutdown(): void {
+    this.shutdown.abort();
+  }
+
+  /**
+   * Waits a fault's `delay_ms`, or less if the server shuts down meanwhile (at once, if it already
+   * is): true when it waited the whole time.
+   */
+  private async wait(ms: number): Promise<boolean> {
+    try {
+      await sleep(ms, undefined, { signal: this.shutdown.signal });
+      return true;
+    } catch {
+      // The only rejection of a timers/promises sleep is its AbortError.
+      return false;
+    }
+  }
 
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
@@ -72,8 +97,10 @@ export class FaultInterceptor implements NestInterceptor {
       // another request, or a sandbox reset, wait for it. Without a key there is nothing to lock,
       // and the request simply waits before it runs, holding nothing.
       case 'hold':
+        // A hold cut short by a shutdown ends in a 503 before its request runs. With a key it is
+        // thrown inside the transaction, which rolls back and frees the key for a retry.
         if (req.method !== 'POST' || req.headers['idempotency-key'] === undefined) {
-          await sleep(applied.delayMs);
+          if (!(await this.wait(applied.delayMs))) throw new ShuttingDownError();
           break;
         }
         // The key's lock lives in the transaction, so a held keyed request keeps a database
@@ -93,7 +120,9 @@ export class FaultInterceptor implements NestInterceptor {
           }
           this.held += 1;
           holding = true;
-          return sleep(applied.delayMs);
+          return this.wait(applied.delayMs).then((waited) => {
+            if (!waited) throw new ShuttingDownError();
+          });
         };
         break;
     }
@@ -115,14 +144,15 @@ export class FaultInterceptor implements NestInterceptor {
         return this.drop(req, res);
       case 'error_after_commit':
         throw new InternalApiError();
+      // Cut short by a shutdown, the answer simply comes early: what it answers has committed.
       case 'delay':
-        await sleep(applied.delayMs);
+        await this.wait(applied.delayMs);
         break;
       // A keyed request that never took its key's lock (a replay, a mismatch, a key in use) had
       // nothing to hold; its answer is still as late as the fault says, holding nothing meanwhile.
       // (An unkeyed hold has waited already, before it ran; a capped one is answered at once.)
       case 'hold':
-        if (context.whileKeyLocked && !holding && !capped) await sleep(applied.delayMs);
+        if (context.whileKeyLocked && !holding && !capped) await this.wait(applied.delayMs);
         break;
     }
     if ('error' in settled) throw settled.error;
