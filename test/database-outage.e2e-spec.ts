@@ -229,3 +229,54 @@ describe('a connection killed between two statements of a request', () => {
     expect((await capture(id)).status).toBe(200);
   });
 });
+
+describe('connections terminated again and again under load', () => {
+  /** Sweeps of pg_terminate_backend over the server's connections, a random 0–100 ms apart. */
+  const SWEEPS = 60;
+  const WORKERS = 8;
+
+  it('keeps serving: each request answers 200 or 503, none goes unanswered, and the server stays up', async () => {
+    // The server's connections carry a name of their own, so that only they are terminated, not
+    // those of the suites running beside this one on the same database.
+    const name = `oncepay-terminated-${process.pid}`;
+    const url = new URL(testDatabaseUrl());
+    url.searchParams.set('application_name', name);
+    const server = await startServer({ DATABASE_URL: url.toString(), LOG_LEVEL: 'error' });
+    const side = new Client({ connectionString: testDatabaseUrl() });
+    await side.connect();
+    const statuses = new Set<number>();
+    let unanswered = 0;
+    let stop = false;
+    const work = async (worker: number) => {
+      for (let i = 0; !stop; i++) {
+        try {
+          const res = await fetch(`${server.url}/v1/charges`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/x-www-form-urlencoded', 'idempotency-key': `terminated-${process.pid}-${worker}-${i}` },
+            body: 'amount=2000&currency=usd&source=tok_visa',
+          });
+          statuses.add(res.status);
+          await res.arrayBuffer();
+        } catch {
+          unanswered += 1;
+        }
+      }
+    };
+    try {
+      const workers = Array.from({ length: WORKERS }, (_, worker) => work(worker));
+      for (let sweep = 0; sweep < SWEEPS; sweep++) {
+        await side.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [name]);
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * 100));
+      }
+      stop = true;
+      await Promise.all(workers);
+      expect({ unanswered, exitCode: server.proc.exitCode, statuses: [...statuses].sort() }).toEqual({ unanswered: 0, exitCode: null, statuses: [200, 503] });
+      await waitFor('the server to answer /health again', async () => (await fetch(`${server.url}/health`)).status === 200);
+    } finally {
+      stop = true;
+      server.proc.kill('SIGKILL');
+      await server.exited;
+      await side.end();
+    }
+  });
+});

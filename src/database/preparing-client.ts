@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Client } from 'pg';
+import { Client, type ClientConfig } from 'pg';
 
 /** Distinct statements one connection keeps prepared; any further one runs unprepared. */
 export const PREPARED_PER_CONNECTION = 200;
@@ -31,6 +31,18 @@ export const PREPARED_PER_CONNECTION = 200;
 export class PreparingClient extends Client {
   /** The names of the statements this connection has prepared. */
   readonly prepared = new Set<string>();
+
+  constructor(config?: string | ClientConfig) {
+    super(config);
+    // A client emits 'error' when its connection breaks, and an 'error' with no listener ends the
+    // process. pg-pool listens only while the client is idle in the pool, and stops as it hands a
+    // new client out; TypeORM starts listening a moment later, once its callback has run. A
+    // connection that PostgreSQL ends in between (`pg_terminate_backend`, a failover), in the same
+    // read as the message that finished connecting, would bring the whole server down. Nothing is
+    // lost by listening here: the query in flight fails with the error (a 503), and pg-pool
+    // discards a client that is no longer queryable when it is released.
+    this.on('error', () => undefined);
+  }
 }
 
 // `query` is replaced on the prototype rather than overridden in the class so that the client
