@@ -125,6 +125,13 @@ describe('which requests a fault matches', () => {
     await get(t, '/v1/customers').expect(200);
   });
 
+  it('fires on no HEAD request, and a HEAD counts no fault down', async () => {
+    const armed = await arm({ fault: 'error_before_execute', times: 2 });
+    await t.http().head('/v1/customers').auth(KEY, '').expect(200);
+    expect((await listFaults()).data).toEqual([{ ...armed, remaining: 2 }]);
+    await get(t, '/v1/customers').expect(500);
+  });
+
   it('fires only on the exact path', async () => {
     await arm({ fault: 'error_before_execute', path: '/v1/customers' });
     const { body: charge } = await post(t, '/v1/charges', CHARGE).expect(200);

@@ -72,10 +72,17 @@ export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutd
     const context = getContext(req);
     const header = req.headers['sandbox-fault'];
     // A request that names its own fault gets that one only: armed faults are left for the
-    // requests that do not, and are not counted down by this one. (`account` is set: Nest runs
-    // guards before interceptors, and AuthGuard has passed or refused the request.)
+    // requests that do not, and are not counted down by this one. Nor are they by a HEAD, which
+    // Express answers as a GET without its body, and which a fault cannot be armed for: a client
+    // or proxy probing with HEAD must not use up a fault a test armed for its own requests.
+    // (`account` is set: Nest runs guards before interceptors, and AuthGuard has passed or refused
+    // the request.)
     const applied: AppliedFault | undefined =
-      typeof header === 'string' ? parseFaultHeader(header) : await this.sandbox.fire(context.account!, req.method, req.path);
+      typeof header === 'string'
+        ? parseFaultHeader(header)
+        : req.method === 'HEAD'
+          ? undefined
+          : await this.sandbox.fire(context.account!, req.method, req.path);
     if (applied) context.fault = applied.fault;
     // For a keyed hold: whether it holds one of the HOLD_CONNECTIONS now, or was refused one.
     let holding = false;
