@@ -243,5 +243,7 @@ export const ROWS: Row[] = [
   { name: 'an unknown route (GET)', method: 'get', path: '/v1/nothing', status: 404, type: 'invalid_request_error', param: undefined },
   { name: 'broken JSON posted to /health, which takes no POST', method: 'post', path: '/health', auth: null, contentType: JSON_TYPE, body: '{bad', status: 404, type: 'invalid_request_error', param: undefined },
   { name: 'a text/plain body posted outside the API, without a key', method: 'post', path: '/nowhere', auth: null, contentType: 'text/plain', body: 'x', status: 404, type: 'invalid_request_error', param: undefined },
+  { name: "Stripe's customer search, which oncepay does not have, without a key", method: 'get', path: '/v1/customers/search?query=x', auth: null, status: 404, type: 'invalid_request_error', param: undefined },
+  { name: "a POST to Stripe's charge search, not an update of a charge named search", method: 'post', path: '/v1/charges/search', body: { description: 'x' }, status: 404, type: 'invalid_request_error', param: undefined },
   { name: 'an unknown route (POST)', method: 'post', path: `/v1/charges/${CHARGE}/refund`, body: { amount: 100 }, status: 404, type: 'invalid_request_error', param: undefined },
 ];

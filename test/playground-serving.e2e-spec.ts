@@ -33,7 +33,11 @@ describe('the retry playground page', () => {
 
   it("answers a refused Range or precondition on a file in the error envelope, with the status's own words", async () => {
     const pastTheEnd = await fetch(`${server.url}/playground.css`, { headers: { range: 'bytes=99999999-' } });
-    expect([pastTheEnd.status, await pastTheEnd.json()]).toEqual([416, { error: { type: 'invalid_request_error', message: 'Range Not Satisfiable.' } }]);
+    expect([pastTheEnd.status, pastTheEnd.headers.get('content-type'), await pastTheEnd.json()]).toEqual([
+      416,
+      'application/json; charset=utf-8',
+      { error: { type: 'invalid_request_error', message: 'Range Not Satisfiable.' } },
+    ]);
     const unmatched = await fetch(`${server.url}/playground.css`, { headers: { 'if-match': '"no-such-tag"' } });
     expect([unmatched.status, await unmatched.json()]).toEqual([412, { error: { type: 'invalid_request_error', message: 'Precondition Failed.' } }]);
   });

@@ -24,7 +24,8 @@ export function useStripeApp(): { readonly t: TestApp; client: (key: string, max
     await state.t.app.listen(0, '127.0.0.1');
     state.port = (state.t.app.getHttpServer().address() as AddressInfo).port;
   });
-  afterAll(() => state.t.app.close());
+  // When the boot failed, its own error is the one to see, not one about a missing app.
+  afterAll(() => state.t?.app.close());
   beforeEach(() => truncateAll(state.t.dataSource));
   return {
     get t() {

@@ -1,5 +1,5 @@
-import { Body, Controller, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiBadRequest, ApiErrorResponse, ApiIdempotentPost, ApiObjectId, ApiV1Controller } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { CardError } from '../common/errors';
@@ -52,17 +52,6 @@ export class ChargesController {
     const customers = params.expand?.includes('data.customer') ? await this.charges.customersOf(account, rows) : undefined;
     const data = rows.map((charge) => chargeView(charge, customers && charge.customer ? (customers.get(charge.customer) ?? null) : undefined));
     return listEnvelope('/v1/charges', data, hasMore);
-  }
-
-  /**
-   * Stripe's search (`stripe.charges.search`), which oncepay does not have. Routed here, before
-   * `:id`, so that it answers as the unknown URL it is, a 404, and not as a charge named "search"
-   * refusing its `query` parameter. Listing with the `customer` filter is the nearest thing.
-   */
-  @Get('search')
-  @ApiExcludeEndpoint()
-  search(): never {
-    throw new NotFoundException();
   }
 
   @Get(':id')

@@ -31,8 +31,8 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
   if (httpError?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
     // body-parser names each of its errors by a `type` (`request.aborted`, …); the others that get
-    // here are serve-static's, for the playground's files (416 for a Range past the end), whose
-    // message is the status's own phrase and safe to show, as `expose` says.
+    // here are serve-static's, for the playground's and the OpenAPI page's files (416 for a Range
+    // past the end), whose message is the status's own phrase and safe to show, as `expose` says.
     const message = typeof httpError.type === 'string' ? 'The request body could not be read.' : `${(error as Error).message}.`;
     return new InvalidRequestError(message, {}, httpError.status);
   }
@@ -85,6 +85,8 @@ export class ErrorFilter implements ExceptionFilter {
       res.removeHeader('Idempotent-Replayed');
       res.removeHeader('Original-Request');
     }
-    res.status(error.status).set(error.headers).json(error.toEnvelope());
+    // Set, not left to `json`, which keeps a type already set: serve-static sets its file's type
+    // (text/css) before it finds it cannot serve the Range asked for.
+    res.status(error.status).set(error.headers).type('application/json').json(error.toEnvelope());
   }
 }

@@ -73,9 +73,15 @@ export class InvalidRequestError extends ApiError {
 /** How much of a client's parameter name or key a message quotes: a name may be a megabyte long. */
 export const MAX_QUOTED_NAME = 80;
 
-/** A client's name as a message quotes it: whole, or its first MAX_QUOTED_NAME characters and "…". */
+/**
+ * A client's name or id as a message quotes it: whole, or its first MAX_QUOTED_NAME UTF-16 units
+ * and "…". A cut that would split a surrogate pair (an emoji, say) stops before it, so that the
+ * message holds no lone surrogate, which is not text and which strict UTF-8 encoders refuse.
+ */
 export function shortName(name: string): string {
-  return name.length > MAX_QUOTED_NAME ? `${name.slice(0, MAX_QUOTED_NAME)}…` : name;
+  if (name.length <= MAX_QUOTED_NAME) return name;
+  const cut = name.slice(0, MAX_QUOTED_NAME);
+  return `${/[\uD800-\uDBFF]$/.test(cut) ? cut.slice(0, -1) : cut}…`;
 }
 
 /** A parameter no endpoint takes, as Stripe words and codes it; `param` names it in full. */
@@ -105,7 +111,7 @@ export class AuthenticationError extends ApiError {
 /** The named object does not exist in the caller's account (or exists only in another one). */
 export class ResourceMissingError extends ApiError {
   constructor(kind: string, id: string, param?: string) {
-    super(404, 'invalid_request_error', `No such ${kind}: '${id}'`, { code: 'resource_missing', param });
+    super(404, 'invalid_request_error', `No such ${kind}: '${shortName(id)}'`, { code: 'resource_missing', param });
   }
 
   override get isOutcome(): boolean {

@@ -2,7 +2,7 @@ import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import type { AccountObject } from './account-object.entity';
-import { InvalidRequestError } from './errors';
+import { InvalidRequestError, shortName } from './errors';
 import type { ObjectKind } from './find-owned';
 import { isIdOf } from './ids';
 import { EmptyToNull, ToInteger } from './validation';
@@ -79,7 +79,7 @@ export async function listPage<T extends AccountObject>(
     // Only a well-formed id can be found, as in `findOwned`; any other is not looked up.
     const cursor = isIdOf(kind.prefix, cursorId) ? ((await seqOf(repo)) ?? (gone && (await seqOf(gone)))) : undefined;
     if (!cursor) {
-      throw new InvalidRequestError(`No such ${kind.name}: '${cursorId}'`, { code: 'resource_missing', param: cursorParam });
+      throw new InvalidRequestError(`No such ${kind.name}: '${shortName(cursorId)}'`, { code: 'resource_missing', param: cursorParam });
     }
     query.andWhere(backwards ? 'o.seq > :seq' : 'o.seq < :seq', { seq: cursor.seq });
   }

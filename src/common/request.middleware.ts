@@ -1,4 +1,4 @@
-import { Injectable, Logger, NestMiddleware } from '@nestjs/common';
+import { Injectable, Logger, NestMiddleware, NotFoundException } from '@nestjs/common';
 import { raw } from 'express';
 import type { NextFunction, Request, Response } from 'express';
 import { API_PREFIX } from './api-prefix';
@@ -22,14 +22,24 @@ function unreadablePathError(req: Request): InvalidRequestError | undefined {
 const AUTHENTICATED_PREFIXES = [API_PREFIX, '/_sandbox/'];
 
 /**
- * Whether a request is for an authenticated route: the only routes that take a POST body. Inside a
- * middleware Express gives `req.path` relative to where the middleware is mounted; `originalUrl`
- * is the whole path, in the one spelling `canonicalizePath` gave it.
+ * A request's path. Inside a middleware Express gives `req.path` relative to where the middleware
+ * is mounted; `originalUrl` is the whole path, in the one spelling `canonicalizePath` gave it.
  */
+const pathOf = (req: Request): string => req.originalUrl.split('?')[0];
+
+/** Whether a request is for an authenticated route: the only routes that take a POST body. */
 function isApiRequest(req: Request): boolean {
-  const path = req.originalUrl.split('?')[0];
+  const path = pathOf(req);
   return AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix));
 }
+
+/**
+ * Paths of Stripe's API that oncepay does not have, but that a route of its own would otherwise
+ * take: `GET /v1/customers/search` (the stripe SDK's `customers.search`) would be the retrieve of
+ * a customer named "search", refusing its `query` parameter. They answer as the unknown URLs they
+ * are, a 404, before any key, fault or body is looked at, as every other unknown URL does.
+ */
+const UNIMPLEMENTED_PATHS = new Set([`${API_PREFIX}customers/search`, `${API_PREFIX}charges/search`]);
 
 /**
  * The 401 for a request to an authenticated route without a valid key, or undefined. The guard
@@ -76,14 +86,15 @@ function unmetExpectationError(req: Request): InvalidRequestError | undefined {
 }
 
 /**
- * The 413 for a body whose `Content-Length` is over the limit, or undefined: it is refused before
- * a byte of it is read. body-parser refuses it too, but only after reading and discarding all of
- * it, for as long as the client sends (or claims to: a request declaring 100 GB and sending 7
- * bytes would hang until Node's request timeout). A compressed body's length is not its size once
- * inflated, which body-parser bounds as it inflates, so only an uncompressed one is judged here.
+ * The 413 for a body whose `Content-Length` is over the limit, or undefined: it is answered before
+ * a byte of the body is read. body-parser refuses it too, but answers only once it has read and
+ * discarded all of it, for as long as the client sends (or claims to: a request declaring 100 GB
+ * and sending 7 bytes would get no answer until Node's request timeout). A compressed body's
+ * length is not its size once inflated, which body-parser bounds as it inflates, so only an
+ * uncompressed one is judged here (an empty Content-Encoding is none, as body-parser reads it).
  */
 function declaredTooLarge(req: Request): InvalidRequestError | undefined {
-  const encoding = (req.headers['content-encoding'] ?? 'identity').trim().toLowerCase();
+  const encoding = (req.headers['content-encoding'] || 'identity').trim().toLowerCase();
   // Node has refused a Content-Length that is not a number, or sent twice with two values.
   if (encoding !== 'identity' || !(Number(req.headers['content-length']) > MAX_BODY_BYTES)) return undefined;
   return new PayloadTooLargeError();
@@ -94,7 +105,7 @@ const readBody = raw({ type: () => true, limit: MAX_BODY_BYTES });
 
 /**
  * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
- * when its answer has gone out, and parses a POST body into parameters. Parse errors are passed
+ * when its answer has gone out, and parses the body of a POST to the API into parameters. Parse errors are passed
  * to `next`, so they reach the exception filter and the error envelope like any other error
  * (after a missing or malformed API key, which is answered first, without reading the body).
  */
@@ -119,6 +130,7 @@ export class RequestMiddleware implements NestMiddleware {
       res.setHeader('Connection', 'close');
       return next(httpError);
     }
+    if (UNIMPLEMENTED_PATHS.has(pathOf(req))) return next(new NotFoundException());
 
     // Only a POST to the API has a body worth reading. Any other POST (to `/health`, `/docs`, an
     // unknown path) finds no route and answers 404 without it, as PUT does: no one, with a key or
@@ -133,12 +145,12 @@ export class RequestMiddleware implements NestMiddleware {
     // parsing a large one takes time, and no one without a key should spend the server's.
     const keyError = missingKeyError(req);
     if (keyError) return next(keyError);
+    // Once the 413 has gone out, Node reads the rest of the body and discards it, as it does for
+    // any request answered before its body was read, and the connection then serves the next
+    // request. It is not closed at once: a client still sending would meet a reset, and could
+    // lose the answer in it.
     const tooLarge = declaredTooLarge(req);
-    if (tooLarge) {
-      // The unread body is what follows on the connection, so nothing more is read from it.
-      res.setHeader('Connection', 'close');
-      return next(tooLarge);
-    }
+    if (tooLarge) return next(tooLarge);
     readBody(req, res, (error?: unknown) => {
       if (error) return next(error);
       try {

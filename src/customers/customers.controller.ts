@@ -1,5 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, NotFoundException, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
 import { ApiIdempotentPost, ApiObjectId, ApiV1Controller } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope } from '../common/list';
@@ -31,17 +31,6 @@ export class CustomersController {
   async list(@Account() account: string, @Query() params: ListCustomersDto) {
     const { rows, hasMore } = await this.customers.list(account, params);
     return listEnvelope('/v1/customers', rows.map(customerView), hasMore);
-  }
-
-  /**
-   * Stripe's search (`stripe.customers.search`), which oncepay does not have. Routed here, before
-   * `:id`, so that it answers as the unknown URL it is, a 404, and not as a customer named "search"
-   * refusing its `query` parameter. Listing with the `email` filter is the nearest thing.
-   */
-  @Get('search')
-  @ApiExcludeEndpoint()
-  search(): never {
-    throw new NotFoundException();
   }
 
   @Get(':id')

@@ -43,13 +43,15 @@ const UNDEFINED_TABLE = '42P01';
 
 /**
  * PostgreSQL and driver error codes that mean "the database is not there right now", not "this
- * query is wrong": connection refused or reset, the server shutting down or starting up
- * (SQLSTATE class 57P), connection failures (class 08), a new connection refused because the
- * database or the role is gone (3D000, 28000, 28P01: dropped or changed under a running server),
- * oncepay's tables gone (42P01: the database recreated empty; a restart migrates it again), a
- * statement cancelled from outside (57014: `pg_cancel_backend`, or a `statement_timeout` an
- * administrator set, which oncepay never does), and a server that can take no writes (25006: a
- * standby, as after a failover). In each, the statement failed and its transaction rolled back.
+ * query is wrong": connection refused or reset; the server shut down or shutting down, starting
+ * up, or its session ended (57P01–57P05: an administrator's command, a crash, `cannot connect
+ * now`, a dropped database, idle too long); connection failures (class 08); a new connection
+ * refused because the database or the role is gone (3D000, 28000, 28P01: dropped or changed under
+ * a running server); oncepay's tables gone (42P01: the database recreated empty; a restart
+ * migrates it again); a statement cancelled (57014: `pg_cancel_backend`, or a `statement_timeout`
+ * set on the database or in `DATABASE_URL`, which oncepay itself never sets); and a server that
+ * takes no writes (25006: a standby, as after a failover). In each, the statement failed and its
+ * transaction rolled back, so a retry may succeed once the database is itself again.
  */
 const DATABASE_DOWN_CODES = new Set([
   'ECONNREFUSED',
@@ -60,6 +62,8 @@ const DATABASE_DOWN_CODES = new Set([
   '57P01',
   '57P02',
   '57P03',
+  '57P04',
+  '57P05',
   '57014',
   '25006',
   '3D000',
