@@ -288,4 +288,23 @@ describe('idempotency settings', () => {
       await t.app.close();
     }
   });
+  it("keeps each key for its own process's TTL: a process with a shorter TTL purges only its own", async () => {
+    const usual = await boot({});
+    const brief = await boot({ IDEMPOTENCY_KEY_TTL: '1' });
+    try {
+      await truncateAll(usual.dataSource);
+      const kept = await keyed(usual, '/v1/charges', 'k-usual', CHARGE).expect(200);
+      await keyed(brief, '/v1/charges', 'k-brief', CHARGE).expect(200);
+      await new Promise((r) => setTimeout(r, 1_500));
+
+      expect(await brief.app.get(IdempotencyPurger).purge()).toBe(1);
+      expect(await usual.dataSource.query(`SELECT key FROM idempotency_keys`)).toEqual([{ key: 'k-usual' }]);
+      // So a retry to the process that promised 24 hours still replays, and charges nothing.
+      const retry = await keyed(usual, '/v1/charges', 'k-usual', CHARGE).expect(200);
+      expect([retry.headers['idempotent-replayed'], retry.body.id]).toEqual(['true', kept.body.id]);
+      expect(await count(usual, 'charges')).toBe(2);
+    } finally {
+      await Promise.all([usual.app.close(), brief.app.close()]);
+    }
+  });
 });

@@ -38,4 +38,8 @@ export class IdempotencyKey {
 
   @Column({ type: 'timestamptz', name: 'created_at', insert: false, update: false })
   createdAt!: Date;
+
+  /** When the purge may delete it: its saving process's TTL after `createdAt` (see `save`). */
+  @Column({ type: 'timestamptz', name: 'expires_at', insert: false, update: false })
+  expiresAt!: Date;
 }

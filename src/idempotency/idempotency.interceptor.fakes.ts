@@ -13,7 +13,6 @@ import type { AppConfig } from '../common/config';
 import type { Params } from '../common/params';
 import { setContext } from '../common/request-context';
 import { requestFingerprint } from './fingerprint';
-import type { IdempotencyKey } from './idempotency-key.entity';
 import { IdempotencyInterceptor } from './idempotency.interceptor';
 import type { FoundKey, IdempotencyService, NewKey } from './idempotency.service';
 
@@ -112,11 +111,11 @@ export function useFakeCollaborators(): void {
         db.record('find');
         return db.rows.get(rowId(account, key)) ?? null;
       }),
-      remove: jest.fn(async (row: IdempotencyKey) => {
+      remove: jest.fn(async (row: FoundKey) => {
         db.record('remove');
         db.rows.delete(rowId(row.account, row.key));
       }),
-      save: jest.fn(async (row: NewKey) => {
+      save: jest.fn(async (row: NewKey, _ttl: number) => {
         db.record('save');
         if (db.rows.has(rowId(row.account, row.key))) throw uniqueViolation();
         db.rows.set(rowId(row.account, row.key), { ...row, id: 'new', createdAt: new Date(), expired: false });

@@ -115,7 +115,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
         // and finds nothing left to delete, which is just as good.
         if (record) await this.keys.remove(record);
         const saveAnswer = (responseBody: string, statusCode: number) =>
-          this.keys.save({ account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId });
+          this.keys.save({ account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId }, this.ttlSeconds);
         return this.run(next, saveAnswer, successStatus);
       });
     } catch (error) {

@@ -1,13 +1,15 @@
 import { TransactionHost } from '@nestjs-cls/transactional';
 import { TransactionalAdapterTypeOrm } from '@nestjs-cls/transactional-adapter-typeorm';
 import { Injectable } from '@nestjs/common';
-import { insertRows } from '../database/insert-rows';
 import { purgeRows } from '../database/purge-rows';
 import { PURGE_BATCH } from './idempotency.constants';
 import { IdempotencyKey } from './idempotency-key.entity';
 
-/** A saved record, with whether it has outlived the retention window. */
-export type FoundKey = IdempotencyKey & { expired: boolean };
+/**
+ * A saved record, with whether it has outlived this process's retention window. (When it may be
+ * purged, `expiresAt`, is the purge's concern, and is not read.)
+ */
+export type FoundKey = Omit<IdempotencyKey, 'expiresAt'> & { expired: boolean };
 
 /** The outcome of `claim`: the lock was not free, or it is held now and this is the record, if any. */
 export type Claim = { locked: false } | { locked: true; record: FoundKey | null };
@@ -43,9 +45,10 @@ function toFoundKey(account: string, key: string, row: RecordRow): FoundKey {
 }
 
 /**
- * When a record has expired: once it is `ttl` seconds old, to the second it turns so. `find`, the
- * purge and `idempotency_claim` (migrations/1764000000005, which writes the same test in SQL) must
- * agree, or the fast path and the locked path would disagree about one record.
+ * When a record has expired for this process: once it is `ttl` seconds old, to the second it turns
+ * so. `find` and `idempotency_claim` (migrations/1764000000005, which writes the same test in SQL)
+ * must agree, or the fast path and the locked path would disagree about one record. The purge
+ * goes by the record's own `expires_at` instead (see `purgeExpired`).
  */
 const expiredAfter = (ttl: string) => `created_at <= now() - make_interval(secs => ${ttl})`;
 
@@ -105,19 +108,31 @@ export class IdempotencyService {
     return row ? toFoundKey(account, key, row) : null;
   }
 
-  async remove(record: IdempotencyKey): Promise<void> {
+  async remove(record: Pick<IdempotencyKey, 'id'>): Promise<void> {
     await this.repo.delete({ id: record.id });
   }
 
-  async save(record: NewKey): Promise<void> {
-    await insertRows(this.repo, [record]);
+  /**
+   * Saves a record in the request's transaction, to be kept for `ttlSeconds`: its `expires_at` is
+   * set by the database's clock, as its `created_at` is (`clock_timestamp()`, read a moment
+   * apart, so it is never early), and the purge of any process keeps it until then.
+   */
+  async save(record: NewKey, ttlSeconds: number): Promise<void> {
+    await this.txHost.tx.query(
+      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp() + make_interval(secs => $9))`,
+      [record.account, record.key, record.fingerprint, record.method, record.path, record.statusCode, record.responseBody, record.requestId, ttlSeconds],
+    );
   }
 
   /**
-   * Deletes every record older than `ttlSeconds`, but those another transaction holds (see
-   * `purgeRows`); returns how many went.
+   * Deletes every record whose own retention has ended (`expires_at`), but those another
+   * transaction holds (see `purgeRows`); returns how many went. Each record is kept for the TTL of
+   * the process that saved it, whichever process purges: a process with a shorter TTL than the
+   * others treats their records as new when a request reaches it (see `find`), but never takes
+   * them from the others.
    */
-  purgeExpired(ttlSeconds: number): Promise<number> {
-    return purgeRows(this.repo, expiredAfter(':ttl'), 'created_at', { ttl: ttlSeconds }, PURGE_BATCH);
+  purgeExpired(): Promise<number> {
+    return purgeRows(this.repo, 'expires_at <= now()', 'expires_at', {}, PURGE_BATCH);
   }
 }
