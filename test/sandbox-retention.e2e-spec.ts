@@ -25,11 +25,13 @@ describe('retention: the purges of the request log and of expired keys', () => {
     expect(body.data.map((line: { request_id: string }) => line.request_id)).toEqual([recent.headers['request-id']]);
   });
 
+  // Records saved `age` ago with the default TTL of 24 hours, as time passing would leave them.
+  const SAVED_AGO = `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, created_at, expires_at)
+    SELECT 'acct_a', key, 'f', 'POST', '/v1/charges', 200, '{}', 'req_x', now() - age, now() - age + interval '24 hours'`;
+
   it('purges a backlog larger than one batch, and nothing younger', async () => {
     await t.dataSource.query(
-      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, created_at)
-       SELECT 'acct_a', 'k' || n, 'f', 'POST', '/v1/charges', 200, '{}', 'req_x', now() - CASE WHEN n <= 2500 THEN interval '2 days' ELSE interval '1 hour' END
-         FROM generate_series(1, 2503) AS n`,
+      `${SAVED_AGO} FROM (SELECT 'k' || n AS key, CASE WHEN n <= 2500 THEN interval '2 days' ELSE interval '1 hour' END AS age FROM generate_series(1, 2503) AS n) AS saved`,
     );
     expect(await t.app.get(IdempotencyPurger).purge()).toBe(2500);
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM idempotency_keys')).toEqual([{ n: 3 }]);
@@ -39,10 +41,7 @@ describe('retention: the purges of the request log and of expired keys', () => {
     const held = await get(t, '/v1/customers').expect(200);
     await get(t, '/v1/charges').expect(200);
     await t.dataSource.query(`UPDATE sandbox_requests SET created = now() - interval '2 days'`);
-    await t.dataSource.query(
-      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, created_at)
-       SELECT 'acct_a', k, 'f', 'POST', '/v1/charges', 200, '{}', 'req_x', now() - interval '2 days' FROM unnest(ARRAY['held', 'free']) AS k`,
-    );
+    await t.dataSource.query(`${SAVED_AGO} FROM (SELECT k AS key, interval '2 days' AS age FROM unnest(ARRAY['held', 'free']) AS k) AS saved`);
     // A reset in another transaction, deleting one of each, has not committed yet.
     const side = new Client({ connectionString: testDatabaseUrl() });
     await side.connect();
