@@ -8,17 +8,19 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * promised to replay, and a retry sent to them executed a second time.
  *
  * Records saved before, and records saved by a process older than this migration (which does not
- * set `expires_at`), expire 24 hours after they were saved, the default TTL. Such a process should
- * be restarted; until then it purges by its own TTL, as it always did. The purge finds expired
- * records through `idempotency_keys_expires_at_idx`.
+ * set `expires_at`), expire 30 days after they were saved: the longest TTL a process may have
+ * (MAX_IDEMPOTENCY_KEY_TTL_SECONDS), as their saver's is not known. Purged late, a record only
+ * takes space; purged early, a retry within its window would execute again. Such an older process
+ * should be restarted; until then it purges by its own TTL, as it always did. The purge finds
+ * expired records through `idempotency_keys_expires_at_idx`.
  */
 export class StoreKeyExpiry1764000000008 implements MigrationInterface {
   name = 'StoreKeyExpiry1764000000008';
 
   async up(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`ALTER TABLE idempotency_keys ADD COLUMN expires_at timestamptz`);
-    await queryRunner.query(`UPDATE idempotency_keys SET expires_at = created_at + interval '24 hours'`);
-    await queryRunner.query(`ALTER TABLE idempotency_keys ALTER COLUMN expires_at SET DEFAULT clock_timestamp() + interval '24 hours'`);
+    await queryRunner.query(`UPDATE idempotency_keys SET expires_at = created_at + interval '30 days'`);
+    await queryRunner.query(`ALTER TABLE idempotency_keys ALTER COLUMN expires_at SET DEFAULT clock_timestamp() + interval '30 days'`);
     await queryRunner.query(`ALTER TABLE idempotency_keys ALTER COLUMN expires_at SET NOT NULL`);
     await queryRunner.query(`CREATE INDEX idempotency_keys_expires_at_idx ON idempotency_keys (expires_at)`);
   }

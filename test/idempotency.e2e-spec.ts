@@ -297,12 +297,34 @@ describe('idempotency settings', () => {
       await keyed(brief, '/v1/charges', 'k-brief', CHARGE).expect(200);
       await new Promise((r) => setTimeout(r, 1_500));
 
+      // Each purges a record once both its saver and the purging process are done with it.
+      expect(await usual.app.get(IdempotencyPurger).purge()).toBe(0);
       expect(await brief.app.get(IdempotencyPurger).purge()).toBe(1);
       expect(await usual.dataSource.query(`SELECT key FROM idempotency_keys`)).toEqual([{ key: 'k-usual' }]);
       // So a retry to the process that promised 24 hours still replays, and charges nothing.
       const retry = await keyed(usual, '/v1/charges', 'k-usual', CHARGE).expect(200);
       expect([retry.headers['idempotent-replayed'], retry.body.id]).toEqual(['true', kept.body.id]);
       expect(await count(usual, 'charges')).toBe(2);
+    } finally {
+      await Promise.all([usual.app.close(), brief.app.close()]);
+    }
+  });
+  it('keeps a key replaced by a process with a shorter TTL as long as the record it replaced', async () => {
+    const usual = await boot({});
+    const brief = await boot({ IDEMPOTENCY_KEY_TTL: '1' });
+    try {
+      await truncateAll(usual.dataSource);
+      await keyed(usual, '/v1/charges', 'k-replaced', CHARGE).expect(200);
+      await new Promise((r) => setTimeout(r, 1_500));
+      // Past its own TTL, the brief process takes the key as new, as documented, and executes.
+      const again = await keyed(brief, '/v1/charges', 'k-replaced', CHARGE).expect(200);
+      expect(again.headers['idempotent-replayed']).toBeUndefined();
+      await new Promise((r) => setTimeout(r, 1_500));
+
+      // Its record keeps the 24 hours the first one was promised: no purge takes it.
+      expect(await brief.app.get(IdempotencyPurger).purge()).toBe(0);
+      const retry = await keyed(usual, '/v1/charges', 'k-replaced', CHARGE).expect(200);
+      expect([retry.headers['idempotent-replayed'], retry.body.id]).toEqual(['true', again.body.id]);
     } finally {
       await Promise.all([usual.app.close(), brief.app.close()]);
     }

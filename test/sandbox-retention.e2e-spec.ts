@@ -37,6 +37,14 @@ describe('retention: the purges of the request log and of expired keys', () => {
     expect(await t.dataSource.query('SELECT count(*)::int AS n FROM idempotency_keys')).toEqual([{ n: 3 }]);
   });
 
+  it('keeps a record saved without an expiry, by a process older than expires_at, for the longest TTL, 30 days', async () => {
+    await t.dataSource.query(
+      `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id) VALUES ('acct_a', 'k-old-process', 'f', 'POST', '/v1/charges', 200, '{}', 'req_x')`,
+    );
+    const [{ kept }] = await t.dataSource.query(`SELECT date_trunc('minute', expires_at - created_at) = interval '30 days' AS kept FROM idempotency_keys`);
+    expect(kept).toBe(true);
+  });
+
   it('skips expired rows that another transaction holds, rather than wait for it, and purges the rest', async () => {
     const held = await get(t, '/v1/customers').expect(200);
     await get(t, '/v1/charges').expect(200);

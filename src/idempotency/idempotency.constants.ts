@@ -15,7 +15,11 @@ export const IDEMPOTENCY_KEY_PATTERN = /^[\x20-\x7e]+$/;
  */
 export const IN_USE_RETRY_AFTER_SECONDS = 1;
 
-/** How often expired keys are deleted. Expired keys are already ignored; this only frees space. */
+/**
+ * How often expired keys are deleted. A process ignores keys past its own TTL already, so this
+ * mostly frees space; but a process with a longer TTL than the key's saver replays the key until
+ * it is purged, up to this much after the saver's TTL.
+ */
 export const PURGE_INTERVAL_MS = 10 * 60 * 1000;
 /** Most expired keys one DELETE of the purge removes; it goes on until none is left. */
 export const PURGE_BATCH = 1_000;

@@ -114,8 +114,9 @@ export function useFakeCollaborators(): void {
       remove: jest.fn(async (row: FoundKey) => {
         db.record('remove');
         db.rows.delete(rowId(row.account, row.key));
+        return null;
       }),
-      save: jest.fn(async (row: NewKey, _ttl: number) => {
+      save: jest.fn(async (row: NewKey, _ttl: number, _keepUntil: Date | null) => {
         db.record('save');
         if (db.rows.has(rowId(row.account, row.key))) throw uniqueViolation();
         db.rows.set(rowId(row.account, row.key), { ...row, id: 'new', createdAt: new Date(), expired: false });

@@ -38,7 +38,7 @@ describe('IdempotencyInterceptor', () => {
     expect(keys.save).toHaveBeenCalledWith({
       account: 'acct_1', key: 'k1', fingerprint, method: 'POST', path: PATH,
       statusCode: 200, responseBody: JSON.stringify(CHARGE), requestId: 'req_1',
-    }, TTL);
+    }, TTL, null);
     expect(db.committed.get(rowId('acct_1', 'k1'))?.responseBody).toBe(JSON.stringify(CHARGE));
     expect(headers.has('idempotent-replayed')).toBe(false);
   });

@@ -110,12 +110,15 @@ export class IdempotencyInterceptor implements NestInterceptor {
           await held();
           await lockAccountForWrite(this.txHost.tx, account);
         }
-        // An expired record is removed under the key's lock, so that the new one can be saved. The
-        // purger may delete it at the same moment; then this DELETE waits for the purger's commit
-        // and finds nothing left to delete, which is just as good.
-        if (record) await this.keys.remove(record);
+        // An expired record is removed under the key's lock, so that the new one can be saved; the
+        // new one is kept at least as long as the old was to be (see `IdempotencyService.remove`).
+        const keepUntil = record ? await this.keys.remove(record) : null;
         const saveAnswer = (responseBody: string, statusCode: number) =>
-          this.keys.save({ account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId }, this.ttlSeconds);
+          this.keys.save(
+            { account, key, fingerprint, method: req.method, path: req.path, statusCode, responseBody, requestId: context.requestId },
+            this.ttlSeconds,
+            keepUntil,
+          );
         return this.run(next, saveAnswer, successStatus);
       });
     } catch (error) {

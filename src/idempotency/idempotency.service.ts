@@ -48,7 +48,7 @@ function toFoundKey(account: string, key: string, row: RecordRow): FoundKey {
  * When a record has expired for this process: once it is `ttl` seconds old, to the second it turns
  * so. `find` and `idempotency_claim` (migrations/1764000000005, which writes the same test in SQL)
  * must agree, or the fast path and the locked path would disagree about one record. The purge
- * goes by the record's own `expires_at` instead (see `purgeExpired`).
+ * also waits for the record's own `expires_at` (see `purgeExpired`).
  */
 const expiredAfter = (ttl: string) => `created_at <= now() - make_interval(secs => ${ttl})`;
 
@@ -108,31 +108,40 @@ export class IdempotencyService {
     return row ? toFoundKey(account, key, row) : null;
   }
 
-  async remove(record: Pick<IdempotencyKey, 'id'>): Promise<void> {
-    await this.repo.delete({ id: record.id });
+  /**
+   * Deletes an expired record, under its key's lock, so that a new one can be saved; returns when
+   * the removed one was to be kept until (`expires_at`), which the new one keeps at least (`save`).
+   * The purge may delete it at the same moment; then this DELETE waits for the purge's commit and
+   * finds nothing left, which is just as good.
+   */
+  async remove(record: Pick<IdempotencyKey, 'id'>): Promise<Date | null> {
+    const [rows]: [{ expires_at: Date }[], number] = await this.txHost.tx.query('DELETE FROM idempotency_keys WHERE id = $1 RETURNING expires_at', [record.id]);
+    return rows[0]?.expires_at ?? null;
   }
 
   /**
-   * Saves a record in the request's transaction, to be kept for `ttlSeconds`: its `expires_at` is
-   * set by the database's clock, as its `created_at` is (`clock_timestamp()`, read a moment
-   * apart, so it is never early), and the purge of any process keeps it until then.
+   * Saves a record in the request's transaction, to be kept for `ttlSeconds`, and at least until
+   * `keepUntil` (the record it replaces was promised that long, by a process whose TTL may be
+   * longer than this one's). `expires_at` is set by the database's clock, as `created_at` is
+   * (`clock_timestamp()`, read a moment apart, so it is never early).
    */
-  async save(record: NewKey, ttlSeconds: number): Promise<void> {
+  async save(record: NewKey, ttlSeconds: number, keepUntil: Date | null = null): Promise<void> {
     await this.txHost.tx.query(
       `INSERT INTO idempotency_keys (account, key, fingerprint, method, path, status_code, response_body, request_id, expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, clock_timestamp() + make_interval(secs => $9))`,
-      [record.account, record.key, record.fingerprint, record.method, record.path, record.statusCode, record.responseBody, record.requestId, ttlSeconds],
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, GREATEST(clock_timestamp() + make_interval(secs => $9), $10::timestamptz))`,
+      [record.account, record.key, record.fingerprint, record.method, record.path, record.statusCode, record.responseBody, record.requestId, ttlSeconds, keepUntil],
     );
   }
 
   /**
-   * Deletes every record whose own retention has ended (`expires_at`), but those another
-   * transaction holds (see `purgeRows`); returns how many went. Each record is kept for the TTL of
-   * the process that saved it, whichever process purges: a process with a shorter TTL than the
-   * others treats their records as new when a request reaches it (see `find`), but never takes
-   * them from the others.
+   * Deletes the records that both their saving process and this one are done with, but those
+   * another transaction holds (see `purgeRows`); returns how many went. A record is kept for its
+   * saver's TTL (`expires_at`), so a process with a shorter TTL than the others never takes their
+   * keys from them (it treats those keys as new when a request reaches it, see `find`, but leaves
+   * the records); and for this process's own TTL, so a TTL raised since a record was saved keeps it
+   * longer too. The index on `expires_at` finds the candidates.
    */
-  purgeExpired(): Promise<number> {
-    return purgeRows(this.repo, 'expires_at <= now()', 'expires_at', {}, PURGE_BATCH);
+  purgeExpired(ttlSeconds: number): Promise<number> {
+    return purgeRows(this.repo, `expires_at <= now() AND ${expiredAfter(':ttl')}`, 'expires_at', { ttl: ttlSeconds }, PURGE_BATCH);
   }
 }
