@@ -1,5 +1,6 @@
 import { ConsoleLogger, LogLevel } from '@nestjs/common';
 import { lookup } from 'node:dns/promises';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, LogLevelName, validateConfig } from './common/config';
@@ -62,6 +63,11 @@ async function main(): Promise<void> {
     stopping = true;
     logger.log(`${reason}, shutting down`);
     setTimeout(() => process.exit(1), SHUTDOWN_TIMEOUT_MS).unref();
+    // From now on every answer closes its connection. Closing the server stops new connections,
+    // but a client sending one request after another on a kept-alive connection would keep it
+    // busy, and the process up, until the timeout above. Prepended, this runs before Express
+    // takes the request, so the header is there whenever the answer goes out.
+    app.getHttpServer().prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
     void app
       .close()
       .then(() => database.stop())

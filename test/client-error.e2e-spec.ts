@@ -113,6 +113,17 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await customersNamed('Undeclared')).toBe(0);
   });
 
+  it('serves the next request on the connection after a 413, once the refused body has been read past', async () => {
+    const body = 'a'.repeat(1_500_000);
+    const answer = await rawRequest(
+      port,
+      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+        `GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`,
+    );
+    // Each answer's status line; the second follows the first's body directly.
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 413', 'HTTP/1.1 200']);
+  });
+
   it('gives the 413 to a client still sending its body, rather than resetting the connection under it', async () => {
     // Each client writes 2 MB in 64 KB pieces, a turn of the event loop apart, after its answer
     // may have come: a server that closed the connection on answering would reset it under them.

@@ -2,6 +2,7 @@ import { Charge } from '../src/charges/charge.entity';
 import { errorCode, UNIQUE_VIOLATION, violatedConstraint } from '../src/database/database-errors';
 import { insertRows } from '../src/database/insert-rows';
 import { IdempotencyKey } from '../src/idempotency/idempotency-key.entity';
+import { IdempotencyService, NewKey } from '../src/idempotency/idempotency.service';
 import { bootApp, TestApp, truncateAll } from './helpers';
 
 /** A charge with every kind of column set: text, integers, booleans, nulls, jsonb and a timestamp. */
@@ -61,18 +62,23 @@ describe('insertRows', () => {
     for (const row of rows) expect(row.created_at).toBeInstanceOf(Date);
   });
 
-  it('reports a duplicate idempotency key as a unique violation of its named constraint', async () => {
-    // The idempotency interceptor answers key_in_use on exactly this code and constraint name.
+  it('reports a duplicate idempotency key as a unique violation of its named constraint, from insertRows and from the save of a record', async () => {
+    // The idempotency interceptor answers key_in_use on exactly this code and constraint name, for
+    // the record it saves with IdempotencyService.save.
     const repo = t.dataSource.getRepository(IdempotencyKey);
-    const record: Partial<IdempotencyKey> = {
+    const record: NewKey = {
       account: 'acct_insert_rows', key: 'dup', fingerprint: 'f', method: 'POST', path: '/v1/charges', statusCode: 200, responseBody: '{}', requestId: 'req_dup',
     };
     await insertRows(repo, [record]);
-    const error = await insertRows(repo, [record]).then(() => undefined, (e: unknown) => e);
-    expect({ code: errorCode(error), constraint: violatedConstraint(error) }).toEqual({
-      code: UNIQUE_VIOLATION,
-      constraint: 'idempotency_keys_account_key_unique',
-    });
+    const violations = await Promise.all(
+      [insertRows(repo, [record]), t.app.get(IdempotencyService).save(record, 60)].map((attempt) =>
+        attempt.then(
+          () => undefined,
+          (error: unknown) => ({ code: errorCode(error), constraint: violatedConstraint(error) }),
+        ),
+      ),
+    );
+    expect(violations).toEqual(Array(2).fill({ code: UNIQUE_VIOLATION, constraint: 'idempotency_keys_account_key_unique' }));
   });
 
   it('refuses a row that lacks a column, and writes none of the rows', async () => {

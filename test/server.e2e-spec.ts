@@ -1,4 +1,5 @@
 import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
@@ -119,7 +120,11 @@ describe('the server process', () => {
 
       server.proc.kill('SIGTERM');
       const [heldAnswer, delayedAnswer] = await Promise.all([held, delayed]);
-      expect({ status: heldAnswer.status, retry: heldAnswer.headers.get('stripe-should-retry') }).toEqual({ status: 503, retry: 'true' });
+      expect({ status: heldAnswer.status, retry: heldAnswer.headers.get('stripe-should-retry'), after: heldAnswer.headers.get('retry-after') }).toEqual({
+        status: 503,
+        retry: 'true',
+        after: '1',
+      });
       expect({ status: delayedAnswer.status, email: ((await delayedAnswer.json()) as { email: string }).email }).toEqual({ status: 200, email });
       expect(await server.exited).toBe(0);
       // The held request's transaction rolled back: no record holds its key, so a retry executes.
@@ -127,6 +132,39 @@ describe('the server process', () => {
     } finally {
       server.proc.kill('SIGKILL');
       await side.end();
+    }
+  });
+
+  it('stops on SIGTERM while a client sends request after request on one kept-alive connection', async () => {
+    const server = await startServer({ DATABASE_URL: testDatabaseUrl(), LOG_LEVEL: 'warn' });
+    const agent = new HttpAgent({ keepAlive: true, maxSockets: 1 });
+    const getCustomers = () =>
+      new Promise<number>((resolve, reject) => {
+        httpGet(`${server.url}/v1/customers?limit=1`, { agent, headers: auth }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        }).on('error', reject);
+      });
+    try {
+      let answered = 0;
+      // One request after another, each as soon as the last has answered, until the server is gone.
+      const client = (async () => {
+        for (;;) {
+          try {
+            await getCustomers();
+            answered += 1;
+          } catch {
+            return;
+          }
+        }
+      })();
+      await waitFor('the client to be under way', async () => answered >= 5);
+      server.proc.kill('SIGTERM');
+      expect(await server.exited).toBe(0);
+      await client;
+    } finally {
+      agent.destroy();
+      server.proc.kill('SIGKILL');
     }
   });
 

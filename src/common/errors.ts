@@ -197,8 +197,11 @@ export class InternalApiError extends ApiError {
 const DATABASE_UNAVAILABLE_MESSAGE =
   'The database is unavailable, so the request may not have been applied. Retry in a moment; a POST retried with the same Idempotency-Key is applied exactly once.';
 
-/** Seconds a client is told to wait (`Retry-After`) before retrying while the database is down. */
-const DATABASE_DOWN_RETRY_AFTER_SECONDS = 1;
+/**
+ * Seconds a client is told to wait (`Retry-After`) before retrying a 503: the database down, or
+ * the server shutting down.
+ */
+const UNAVAILABLE_RETRY_AFTER_SECONDS = 1;
 
 /**
  * The database does not answer. Usually nothing was changed, but not always: a connection lost
@@ -210,7 +213,7 @@ export class DatabaseUnavailableError extends ApiError {
   constructor() {
     super(503, 'api_error', DATABASE_UNAVAILABLE_MESSAGE, {}, {
       'Stripe-Should-Retry': 'true',
-      'Retry-After': String(DATABASE_DOWN_RETRY_AFTER_SECONDS),
+      'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
     });
   }
 }
@@ -224,6 +227,7 @@ export class ShuttingDownError extends ApiError {
   constructor() {
     super(503, 'api_error', 'The server is shutting down; the request was not applied. Retry it, with the same Idempotency-Key if it had one.', {}, {
       'Stripe-Should-Retry': 'true',
+      'Retry-After': String(UNAVAILABLE_RETRY_AFTER_SECONDS),
     });
   }
 }

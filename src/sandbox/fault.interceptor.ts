@@ -1,6 +1,7 @@
 import { BeforeApplicationShutdown, CallHandler, ExecutionContext, Injectable, NestInterceptor } from '@nestjs/common';
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { from, lastValueFrom, mergeMap, NEVER, Observable, of } from 'rxjs';
 import { API_PREFIX } from '../common/api-prefix';
@@ -33,7 +34,12 @@ export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutd
     private readonly sandbox: SandboxService,
     private readonly requestLog: RequestLogService,
     private readonly reflector: Reflector,
-  ) {}
+  ) {
+    // Each wait listens on the signal while it waits, and stops when it ends. Node warns of a leak
+    // past 10 listeners, on stderr, outside the JSON log; many waits at once are the sandbox's
+    // ordinary use, so there is no limit to warn at.
+    setMaxListeners(0, this.shutdown.signal);
+  }
 
   /**
    * Nest calls this on shutdown before it closes the HTTP server, which then waits for the requests
