@@ -1,4 +1,6 @@
 import { Client } from 'pg';
+import { DataSource } from 'typeorm';
+import { createApp } from '../src/app.factory';
 import { IdempotencyPurger } from '../src/idempotency/idempotency.purger';
 import { testDatabaseUrl } from './database';
 import { bootApp, form, KEY, OTHER_KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
@@ -241,6 +243,25 @@ describe('the transaction isolation the locked path relies on', () => {
     } finally {
       await admin.query(`ALTER DATABASE "${database}" RESET default_transaction_isolation`);
       await admin.end();
+    }
+  });
+});
+
+describe('settings a DATABASE_URL carries', () => {
+  it('keeps READ COMMITTED and the lock timeout when the URL sends options and a lock_timeout of its own', async () => {
+    const url = new URL(testDatabaseUrl());
+    url.searchParams.set('options', '-c default_transaction_isolation=serializable -c lock_timeout=0 -c statement_timeout=12345');
+    url.searchParams.set('lock_timeout', '0');
+    const app = await createApp(url.toString(), false);
+    await app.init();
+    try {
+      const settings = await app.get(DataSource).transaction((manager) =>
+        manager.query(`SELECT current_setting('transaction_isolation') AS isolation, current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement`),
+      );
+      // oncepay's own settings win; the URL's others still apply.
+      expect(settings).toEqual([{ isolation: 'read committed', lock: '2s', statement: '12345ms' }]);
+    } finally {
+      await app.close();
     }
   });
 });

@@ -30,11 +30,45 @@ export const LOCK_TIMEOUT_MS = 2_000;
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
+ * Every transaction runs at READ COMMITTED, whatever the database's default: the read of a key's
+ * record under its lock relies on each statement seeing every commit made before it began (see
+ * `idempotency_claim` in migrations/1764000000003). It and the lock timeout are set once per
+ * connection, in the startup packet, rather than with a SET in every transaction, which would cost
+ * a round trip per request. (The migrator lifts the lock timeout on its own connection: a
+ * migration may rightly wait for a lock.)
+ */
+const CONNECTION_SETTINGS = `-c default_transaction_isolation=read\\ committed -c lock_timeout=${LOCK_TIMEOUT_MS}`;
+
+/**
+ * The URL to connect with, and the startup `options` to send with it. A URL may carry settings of
+ * its own (`?options=-c search_path=…`, `?lock_timeout=0`), and pg lets its `options` replace the
+ * ones given beside it, and sends its `lock_timeout` after them, which PostgreSQL applies last: so
+ * either would undo CONNECTION_SETTINGS, READ COMMITTED included. Both are taken out of the URL;
+ * its options are sent first, and CONNECTION_SETTINGS after them, which PostgreSQL applies in
+ * order, so that oncepay's win and the URL's others still apply.
+ */
+export function connectionSettings(url: string): { url: string; options: string } {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // Not a URL that Node reads; pg reads it on its own terms, and oncepay's settings go as they are.
+    return { url, options: CONNECTION_SETTINGS };
+  }
+  const theirs = parsed.searchParams.get('options');
+  if (theirs === null && !parsed.searchParams.has('lock_timeout')) return { url, options: CONNECTION_SETTINGS };
+  parsed.searchParams.delete('options');
+  parsed.searchParams.delete('lock_timeout');
+  return { url: parsed.toString(), options: theirs ? `${theirs} ${CONNECTION_SETTINGS}` : CONNECTION_SETTINGS };
+}
+
+/**
  * The one description of oncepay's database, shared by the application (`AppModule`) and the
  * TypeORM CLI (`cli-data-source.ts`). The schema comes only from `migrations/`: `synchronize`
  * stays off, so what runs in production is what the migrations say.
  */
-export function dataSourceOptions(url: string): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
+  const { url, options } = connectionSettings(databaseUrl);
   return {
     type: 'postgres',
     url,
@@ -50,13 +84,8 @@ export function dataSourceOptions(url: string): DataSourceOptions {
       Client: PreparingClient,
       max: POOL_SIZE + HOLD_CONNECTIONS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // Every transaction runs at READ COMMITTED, whatever the database's default: the read of a
-      // key's record under its lock relies on each statement seeing every commit made before it
-      // began (see `idempotency_claim` in migrations/1764000000003). It and the lock timeout are
-      // set once per connection, in the startup packet, rather than with a SET in every
-      // transaction, which would cost a round trip per request. (The migrator lifts the lock
-      // timeout on its own connection: a migration may rightly wait for a lock.)
-      options: `-c default_transaction_isolation=read\\ committed -c lock_timeout=${LOCK_TIMEOUT_MS}`,
+      // READ COMMITTED and the lock timeout, after any settings of the URL (see CONNECTION_SETTINGS).
+      options,
     },
   };
 }
