@@ -309,11 +309,24 @@ describe('idempotency settings', () => {
       await t.app.close();
     }
   });
-  it("keeps each key for its own process's TTL: a process with a shorter TTL purges only its own", async () => {
+
+  /**
+   * Runs `test` on two apps sharing the one database, emptied first: `usual` with the default TTL
+   * of 24 hours, `brief` with a TTL of 1 second.
+   */
+  async function withTwoTtls(test: (usual: TestApp, brief: TestApp) => Promise<void>): Promise<void> {
     const usual = await boot({});
     const brief = await boot({ IDEMPOTENCY_KEY_TTL: '1' });
     try {
       await truncateAll(usual.dataSource);
+      await test(usual, brief);
+    } finally {
+      await Promise.all([usual.app.close(), brief.app.close()]);
+    }
+  }
+
+  it("keeps each key for its own process's TTL: a process with a shorter TTL purges only its own", () =>
+    withTwoTtls(async (usual, brief) => {
       const kept = await keyed(usual, '/v1/charges', 'k-usual', CHARGE).expect(200);
       await keyed(brief, '/v1/charges', 'k-brief', CHARGE).expect(200);
       await new Promise((r) => setTimeout(r, 1_500));
@@ -326,15 +339,10 @@ describe('idempotency settings', () => {
       const retry = await keyed(usual, '/v1/charges', 'k-usual', CHARGE).expect(200);
       expect([retry.headers['idempotent-replayed'], retry.body.id]).toEqual(['true', kept.body.id]);
       expect(await count(usual, 'charges')).toBe(2);
-    } finally {
-      await Promise.all([usual.app.close(), brief.app.close()]);
-    }
-  });
-  it('keeps a key replaced by a process with a shorter TTL as long as the record it replaced', async () => {
-    const usual = await boot({});
-    const brief = await boot({ IDEMPOTENCY_KEY_TTL: '1' });
-    try {
-      await truncateAll(usual.dataSource);
+    }));
+
+  it('keeps a key replaced by a process with a shorter TTL as long as the record it replaced', () =>
+    withTwoTtls(async (usual, brief) => {
       await keyed(usual, '/v1/charges', 'k-replaced', CHARGE).expect(200);
       await new Promise((r) => setTimeout(r, 1_500));
       // Past its own TTL, the brief process takes the key as new, as documented, and executes.
@@ -346,8 +354,5 @@ describe('idempotency settings', () => {
       expect(await brief.app.get(IdempotencyPurger).purge()).toBe(0);
       const retry = await keyed(usual, '/v1/charges', 'k-replaced', CHARGE).expect(200);
       expect([retry.headers['idempotent-replayed'], retry.body.id]).toEqual(['true', again.body.id]);
-    } finally {
-      await Promise.all([usual.app.close(), brief.app.close()]);
-    }
-  });
+    }));
 });

@@ -27,11 +27,8 @@ const AUTHENTICATED_PREFIXES = [API_PREFIX, '/_sandbox/'];
  */
 const pathOf = (req: Request): string => req.originalUrl.split('?')[0];
 
-/** Whether a request is for an authenticated route: the only routes that take a POST body. */
-function isApiRequest(req: Request): boolean {
-  const path = pathOf(req);
-  return AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix));
-}
+/** Whether a path is an authenticated route's: the only routes that take a POST body. */
+const isApiPath = (path: string): boolean => AUTHENTICATED_PREFIXES.some((prefix) => path.startsWith(prefix));
 
 /**
  * Paths of Stripe's API that oncepay does not have, but that a route of its own would otherwise
@@ -105,9 +102,10 @@ const readBody = raw({ type: () => true, limit: MAX_BODY_BYTES });
 
 /**
  * The first thing every request meets: gives it a `Request-Id`, writes one structured log line
- * when its answer has gone out, and parses the body of a POST to the API into parameters. Parse errors are passed
- * to `next`, so they reach the exception filter and the error envelope like any other error
- * (after a missing or malformed API key, which is answered first, without reading the body).
+ * when its answer has gone out, and parses the body of a POST to the API into parameters. Parse
+ * errors are passed to `next`, so they reach the exception filter and the error envelope like any
+ * other error (after a missing or malformed API key, which is answered first, without reading the
+ * body).
  */
 @Injectable()
 export class RequestMiddleware implements NestMiddleware {
@@ -130,12 +128,13 @@ export class RequestMiddleware implements NestMiddleware {
       res.setHeader('Connection', 'close');
       return next(httpError);
     }
-    if (UNIMPLEMENTED_PATHS.has(pathOf(req))) return next(new NotFoundException());
+    const path = pathOf(req);
+    if (UNIMPLEMENTED_PATHS.has(path)) return next(new NotFoundException());
 
     // Only a POST to the API has a body worth reading. Any other POST (to `/health`, `/docs`, an
     // unknown path) finds no route and answers 404 without it, as PUT does: no one, with a key or
     // without, makes the server read and parse a body that no endpoint takes.
-    if (req.method !== 'POST' || !isApiRequest(req)) {
+    if (req.method !== 'POST' || !isApiPath(path)) {
       req.body = {};
       next();
       return;

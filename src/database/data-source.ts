@@ -47,7 +47,7 @@ const CONNECTION_SETTINGS = `-c default_transaction_isolation=read\\ committed -
  * its options are sent first, and CONNECTION_SETTINGS after them, which PostgreSQL applies in
  * order, so that oncepay's win and the URL's others still apply.
  */
-export function connectionSettings(url: string): { url: string; options: string } {
+function connectionSettings(url: string): { url: string; options: string } {
   let parsed: URL;
   try {
     parsed = new URL(url);

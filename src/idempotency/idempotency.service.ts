@@ -115,6 +115,7 @@ export class IdempotencyService {
    * finds nothing left, which is just as good.
    */
   async remove(record: Pick<IdempotencyKey, 'id'>): Promise<Date | null> {
+    // TypeORM's postgres driver answers a DELETE with [returned rows, affected count].
     const [rows]: [{ expires_at: Date }[], number] = await this.txHost.tx.query('DELETE FROM idempotency_keys WHERE id = $1 RETURNING expires_at', [record.id]);
     return rows[0]?.expires_at ?? null;
   }
@@ -123,7 +124,8 @@ export class IdempotencyService {
    * Saves a record in the request's transaction, to be kept for `ttlSeconds`, and at least until
    * `keepUntil` (the record it replaces was promised that long, by a process whose TTL may be
    * longer than this one's). `expires_at` is set by the database's clock, as `created_at` is
-   * (`clock_timestamp()`, read a moment apart, so it is never early).
+   * (`clock_timestamp()`, read a moment apart, so it is never early). GREATEST ignores a null
+   * `keepUntil`, for a key saved the first time.
    */
   async save(record: NewKey, ttlSeconds: number, keepUntil: Date | null = null): Promise<void> {
     await this.txHost.tx.query(

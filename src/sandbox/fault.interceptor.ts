@@ -64,6 +64,15 @@ export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutd
     }
   }
 
+  /**
+   * A hold's wait, before its request runs: cut short by a shutdown, it ends in a 503 instead, and
+   * the request never runs (with a key, the 503 is thrown inside the transaction, which rolls back
+   * and frees the key for a retry).
+   */
+  private async hold(ms: number): Promise<void> {
+    if (!(await this.wait(ms))) throw new ShuttingDownError();
+  }
+
   intercept(context: ExecutionContext, next: CallHandler): Observable<unknown> {
     const req = context.switchToHttp().getRequest<Request>();
     if (!req.path.startsWith(API_PREFIX)) return next.handle();
@@ -110,10 +119,8 @@ export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutd
       // another request, or a sandbox reset, wait for it. Without a key there is nothing to lock,
       // and the request simply waits before it runs, holding nothing.
       case 'hold':
-        // A hold cut short by a shutdown ends in a 503 before its request runs. With a key it is
-        // thrown inside the transaction, which rolls back and frees the key for a retry.
         if (req.method !== 'POST' || req.headers['idempotency-key'] === undefined) {
-          if (!(await this.wait(applied.delayMs))) throw new ShuttingDownError();
+          await this.hold(applied.delayMs);
           break;
         }
         // The key's lock lives in the transaction, so a held keyed request keeps a database
@@ -133,9 +140,7 @@ export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutd
           }
           this.held += 1;
           holding = true;
-          return this.wait(applied.delayMs).then((waited) => {
-            if (!waited) throw new ShuttingDownError();
-          });
+          return this.hold(applied.delayMs);
         };
         break;
     }

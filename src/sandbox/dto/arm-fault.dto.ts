@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy } from 'class-validator';
+import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min, ValidateBy, ValidationArguments } from 'class-validator';
 import { ToInteger } from '../../common/validation';
 import { FAULTS, isFault, spellFaultPath, TIMED_FAULTS, untimedFaultError } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
@@ -25,6 +25,9 @@ function reachable(path: unknown): boolean {
   const spelled = spellFaultPath(path);
   return spelled.decodes && !spelled.path.includes('*') && FAULT_PATH.test(spelled.path + (spelled.prefix ? '*' : ''));
 }
+
+/** The `fault` sent beside the parameter being validated, whatever it is. */
+const faultArmed = (args?: ValidationArguments): string => String((args!.object as ArmFaultDto).fault);
 
 /** The parameters of `POST /_sandbox/faults`. */
 export class ArmFaultDto {
@@ -94,8 +97,11 @@ export class ArmFaultDto {
     validator: {
       // Only for a known fault: an unknown one is refused under `fault`. A malformed delay_ms is
       // reported before this, as the check written first (see `firstFailure` in validation.ts).
-      validate: (_value, args) => !isFault(String((args!.object as ArmFaultDto).fault)) || TIMED_FAULTS.includes((args!.object as ArmFaultDto).fault),
-      defaultMessage: (args) => untimedFaultError(String((args!.object as ArmFaultDto).fault), 'delay_ms').message,
+      validate: (_value, args) => {
+        const fault = faultArmed(args);
+        return !isFault(fault) || TIMED_FAULTS.includes(fault);
+      },
+      defaultMessage: (args) => untimedFaultError(faultArmed(args), 'delay_ms').message,
     },
   })
   delay_ms?: number;
