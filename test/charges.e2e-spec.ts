@@ -48,6 +48,12 @@ describe('charges', () => {
     const stored = await get(t, `/v1/charges/${res.body.error.charge}`).expect(200);
     expect(stored.body).toMatchObject({ status: 'failed', paid: false, captured: false, failure_code: code, amount_captured: 0 });
     expect(stored.body.outcome.reason).toBe(declineCode);
+    // Stripe's words to the seller: a generic decline has no reason; any other names its code.
+    expect(stored.body.outcome.seller_message).toBe(
+      declineCode === 'generic_decline'
+        ? 'The bank did not return any further details with this decline.'
+        : `The bank returned the decline code \`${declineCode}\`.`,
+    );
   });
 
   it('charges a customer without a source as tok_visa and expands the customer on request', async () => {

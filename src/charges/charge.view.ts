@@ -9,6 +9,15 @@ import { SOURCE_BRAND_NAMES } from './test-sources';
 /** What `expand[]` may name on a charge. */
 export const CHARGE_EXPANDABLE = ['customer'] as const;
 
+/**
+ * What Stripe tells the seller of a decline: a generic decline says the bank gave no reason, any
+ * other names the decline code the bank returned.
+ */
+function declineSellerMessage(declineCode: string | null): string {
+  if (declineCode === null || declineCode === 'generic_decline') return 'The bank did not return any further details with this decline.';
+  return `The bank returned the decline code \`${declineCode}\`.`;
+}
+
 function outcome(charge: Charge): Stripe.Charge.Outcome {
   const declined = charge.status === 'failed';
   return {
@@ -19,7 +28,7 @@ function outcome(charge: Charge): Stripe.Charge.Outcome {
     reason: charge.declineCode,
     risk_level: 'normal',
     risk_score: 20,
-    seller_message: declined ? 'The bank did not return any further details with this decline.' : 'Payment complete.',
+    seller_message: declined ? declineSellerMessage(charge.declineCode) : 'Payment complete.',
     type: declined ? 'issuer_declined' : 'authorized',
   };
 }

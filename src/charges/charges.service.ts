@@ -18,6 +18,18 @@ import { CURRENCY_MINIMUMS, DEFAULT_CUSTOMER_SOURCE, TEST_SOURCES } from './test
 
 const CHARGE_KIND: ObjectKind = { name: 'charge', prefix: 'ch' };
 
+/** Refuses an amount under its currency's minimum (`CURRENCY_MINIMUMS`), as Stripe does. */
+function checkMinimum(amount: number, currency: string): void {
+  // Validation accepts only the currencies listed there, and a stored charge has one it accepted.
+  const minimum = CURRENCY_MINIMUMS.get(currency)!;
+  if (amount < minimum) {
+    throw new InvalidRequestError(`Amount must be at least ${minimum} ${currency} in the smallest currency unit.`, {
+      code: 'amount_too_small',
+      param: 'amount',
+    });
+  }
+}
+
 @Injectable()
 export class ChargesService {
   /** See `CustomersService`: `txHost.tx` is the current request's transaction, if any. */
@@ -38,13 +50,7 @@ export class ChargesService {
    * Nothing is written before the last refusal.
    */
   async create(account: string, dto: CreateChargeDto): Promise<{ charge: Charge; customer: Customer | null }> {
-    const minimum = CURRENCY_MINIMUMS.get(dto.currency)!;
-    if (dto.amount < minimum) {
-      throw new InvalidRequestError(`Amount must be at least ${minimum} ${dto.currency} in the smallest currency unit.`, {
-        code: 'amount_too_small',
-        param: 'amount',
-      });
-    }
+    checkMinimum(dto.amount, dto.currency);
     // An empty `source` or `customer` (null after validation) is one not sent, as in Stripe.
     if (dto.source == null && dto.customer == null) {
       throw new InvalidRequestError('Must provide source or customer.', { code: 'parameter_missing', param: 'source' });
@@ -134,6 +140,8 @@ export class ChargesService {
         param: 'amount',
       });
     }
+    // A partial capture moves money as a charge does, so it has the charge's minimum too.
+    checkMinimum(amount, charge.currency);
     const captured = { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount };
     await this.repo.update({ id, account }, captured);
     return Object.assign(charge, captured);
