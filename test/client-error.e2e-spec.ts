@@ -160,18 +160,70 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
 
   it('answers an Expect header that asks for 100-continue and more with a 417 in the error envelope', async () => {
     const answer = await postCustomer('ExpectingMore', 'Host: x\r\nExpect: 100-continue, 200-ok\r\n');
-    // Node has already invited the body with a 100 Continue; the final answer follows it.
-    const final = parse(answer.slice(answer.lastIndexOf('HTTP/1.1 ')));
+    // Refused before the body is read, the request gets no invitation to send it: the 417 comes first.
+    const final = parse(answer);
     expect(final.status).toBe(417);
     expect(final.headers['request-id']).toMatch(/^req_/);
     expect(final.body.error.message).toContain('100-continue, 200-ok');
     expect(await customersNamed('ExpectingMore')).toBe(0);
   });
 
-  it('serves a request with Expect: 100-continue', async () => {
-    const answer = await postCustomer('Continuing', 'Host: x\r\nConnection: close\r\nExpect: 100-continue\r\n');
-    expect(answer).toMatch(/HTTP\/1\.1 200 OK/);
-    expect(answer).toContain('"name":"Continuing"');
+  /**
+   * Sends a request's headers with `Expect: 100-continue` and waits, as curl does, for the server's
+   * invitation or its answer. Sends the body only if invited; returns all the server sent by the
+   * time it closed the connection, or after a second's silence.
+   */
+  function expectingContinue(head: string, body: string): Promise<{ invited: boolean; answer: string; closed: boolean }> {
+    return new Promise((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(`${head}Expect: 100-continue\r\n\r\n`));
+      let answer = '';
+      let invited = false;
+      let silence = setTimeout(() => finish(false), 1_000);
+      const finish = (closed: boolean) => {
+        clearTimeout(silence);
+        socket.destroy();
+        resolve({ invited, answer, closed });
+      };
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk) => {
+        answer += chunk;
+        clearTimeout(silence);
+        silence = setTimeout(() => finish(false), 1_000);
+        if (!invited && answer.startsWith('HTTP/1.1 100 Continue\r\n\r\n')) {
+          invited = true;
+          answer = answer.slice('HTTP/1.1 100 Continue\r\n\r\n'.length);
+          socket.write(body);
+        }
+      });
+      socket.on('end', () => finish(true));
+      socket.on('error', reject);
+    });
+  }
+
+  it('invites the body of a request with Expect: 100-continue, and serves it', async () => {
+    const body = 'name=Continuing';
+    const { invited, answer } = await expectingContinue(
+      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nConnection: close\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n`,
+      body,
+    );
+    expect(invited).toBe(true);
+    expect(parse(answer).body).toMatchObject({ object: 'customer', name: 'Continuing' });
+  });
+
+  it.each([
+    ['a body declared over 1 MB', 413, `POST /v1/customers HTTP/1.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 2000000\r\n`],
+    ['a request without a key', 401, 'POST /v1/customers HTTP/1.1\r\nContent-Length: 15\r\n'],
+    ['a POST to an unknown path', 404, `POST /nowhere HTTP/1.1\r\nAuthorization: Bearer ${KEY}\r\nContent-Length: 15\r\n`],
+    ['a GET with a body', 200, `GET /v1/customers HTTP/1.1\r\nAuthorization: Bearer ${KEY}\r\nTransfer-Encoding: chunked\r\n`],
+  ])('does not invite a body it will not read (%s): answers %i at once and closes the connection', async (_name, status, head) => {
+    const { invited, answer, closed } = await expectingContinue(`${head}Host: x\r\nContent-Type: application/x-www-form-urlencoded\r\n`, 'name=Uninvited');
+    expect(invited).toBe(false);
+    const final = parse(answer);
+    expect(final.status).toBe(status);
+    expect(final.headers.connection).toBe('close');
+    // The client, never invited, sent no body, and the server did not wait for one.
+    expect(closed).toBe(true);
+    expect(await customersNamed('Uninvited')).toBe(0);
   });
 
   it.each([
