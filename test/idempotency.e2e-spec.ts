@@ -248,18 +248,25 @@ describe('the transaction isolation the locked path relies on', () => {
 });
 
 describe('settings a DATABASE_URL carries', () => {
-  it('keeps READ COMMITTED and the lock timeout when the URL sends options and a lock_timeout of its own', async () => {
+  it('keeps READ COMMITTED and the timeouts when the URL sends options and a lock_timeout of its own', async () => {
     const url = new URL(testDatabaseUrl());
-    url.searchParams.set('options', '-c default_transaction_isolation=serializable -c lock_timeout=0 -c statement_timeout=12345');
+    url.searchParams.set(
+      'options',
+      '-c default_transaction_isolation=serializable -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c statement_timeout=12345',
+    );
     url.searchParams.set('lock_timeout', '0');
     const app = await createApp(url.toString(), false);
     await app.init();
     try {
       const settings = await app.get(DataSource).transaction((manager) =>
-        manager.query(`SELECT current_setting('transaction_isolation') AS isolation, current_setting('lock_timeout') AS lock, current_setting('statement_timeout') AS statement`),
+        manager.query(
+          `SELECT current_setting('transaction_isolation') AS isolation, current_setting('lock_timeout') AS lock,
+                  current_setting('idle_in_transaction_session_timeout') AS idle, current_setting('statement_timeout') AS statement`,
+        ),
       );
-      // oncepay's own settings win; the URL's others still apply.
-      expect(settings).toEqual([{ isolation: 'read committed', lock: '2s', statement: '12345ms' }]);
+      // oncepay's own settings win (a frozen process's locks go after 2 minutes idle, twice the
+      // longest hold); the URL's others still apply.
+      expect(settings).toEqual([{ isolation: 'read committed', lock: '2s', idle: '2min', statement: '12345ms' }]);
     } finally {
       await app.close();
     }

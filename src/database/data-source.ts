@@ -6,6 +6,7 @@ import { DeletedCustomer } from '../customers/deleted-customer.entity';
 import { IdempotencyKey } from '../idempotency/idempotency-key.entity';
 import { LoggedRequest } from '../sandbox/logged-request.entity';
 import { SandboxFault } from '../sandbox/sandbox-fault.entity';
+import { MAX_FAULT_DELAY_MS } from '../sandbox/sandbox.constants';
 import { PreparingClient } from './preparing-client';
 
 /** Connections per process. Two cores gain nothing from more; raise it on a bigger machine. */
@@ -26,18 +27,30 @@ export const HOLD_CONNECTIONS = 8;
  * outside oncepay that holds a row, can keep connections waiting.
  */
 export const LOCK_TIMEOUT_MS = 2_000;
+/**
+ * How long PostgreSQL lets one of oncepay's transactions sit idle before it ends the session,
+ * which rolls the transaction back and releases its locks. oncepay's transactions are idle only
+ * between two statements, or while the fault `hold` keeps one open, for at most
+ * MAX_FAULT_DELAY_MS. Idle for longer, its process is frozen (stopped, paused, its machine
+ * asleep) or cut off from the database; a key it held would keep every retry, from any process,
+ * at 409 `idempotency_key_in_use` until TCP noticed, which can take hours. If the process wakes,
+ * its request answers 503, and a retry then executes it.
+ */
+export const IDLE_IN_TRANSACTION_TIMEOUT_MS = 2 * MAX_FAULT_DELAY_MS;
 /** How long a request waits for a connection before it is answered 503. */
 export const CONNECT_TIMEOUT_MS = 5_000;
 
 /**
  * Every transaction runs at READ COMMITTED, whatever the database's default: the read of a key's
  * record under its lock relies on each statement seeing every commit made before it began (see
- * `idempotency_claim` in migrations/1764000000003). It and the lock timeout are set once per
+ * `idempotency_claim` in migrations/1764000000003). It and the two timeouts are set once per
  * connection, in the startup packet, rather than with a SET in every transaction, which would cost
  * a round trip per request. (The migrator lifts the lock timeout on its own connection: a
  * migration may rightly wait for a lock.)
  */
-const CONNECTION_SETTINGS = `-c default_transaction_isolation=read\\ committed -c lock_timeout=${LOCK_TIMEOUT_MS}`;
+const CONNECTION_SETTINGS =
+  `-c default_transaction_isolation=read\\ committed -c lock_timeout=${LOCK_TIMEOUT_MS} ` +
+  `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`;
 
 /**
  * The URL to connect with, and the startup `options` to send with it. A URL may carry settings of

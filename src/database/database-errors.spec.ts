@@ -8,6 +8,7 @@ describe('isDatabaseDown', () => {
   it.each([
     ['57P01', 'an administrator ended the connection'],
     ['57014', 'a statement cancelled from outside, or by an administrator’s statement_timeout'],
+    ['25P03', 'a transaction left idle past idle_in_transaction_session_timeout'],
     ['25006', 'a read-only server, as a standby after a failover'],
     ['53300', 'too many connections'],
     ['53100', 'a full disk'],

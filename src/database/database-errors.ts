@@ -45,7 +45,8 @@ const UNDEFINED_TABLE = '42P01';
  * PostgreSQL and driver error codes that mean "the database is not there right now", not "this
  * query is wrong": connection refused or reset; the server shut down or shutting down, starting
  * up, or its session ended (57P01–57P05: an administrator's command, a crash, `cannot connect
- * now`, a dropped database, idle too long); connection failures (class 08); a new connection
+ * now`, a dropped database, idle too long), or its transaction idle too long (25P03: the process
+ * was frozen, see IDLE_IN_TRANSACTION_TIMEOUT_MS); connection failures (class 08); a new connection
  * refused because the database or the role is gone (3D000, 28000, 28P01: dropped or changed under
  * a running server); oncepay's tables gone (42P01: the database recreated empty; a restart
  * migrates it again); a statement cancelled (57014: `pg_cancel_backend`, or a `statement_timeout`
@@ -64,6 +65,7 @@ const DATABASE_DOWN_CODES = new Set([
   '57P03',
   '57P04',
   '57P05',
+  '25P03',
   '57014',
   '25006',
   '3D000',
