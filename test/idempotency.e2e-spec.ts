@@ -197,6 +197,8 @@ describe('idempotency keys (CONTRACT §5)', () => {
     const twice = ['q1', 'q2'] as unknown as string;
     const res = await post(t, '/v1/charges', CHARGE).set('Idempotency-Key', twice).expect(400);
     expect(res.body.error).toMatchObject({ type: 'invalid_request_error', code: 'idempotency_key_invalid', param: 'Idempotency-Key' });
+    // Not echoed: Node joins the two into `q1, q2`, a key the client never sent.
+    expect(res.headers).not.toHaveProperty('idempotency-key');
     // oncepay's own code: Stripe's pages have none to link.
     expect(res.body.error).not.toHaveProperty('doc_url');
     expect(await rowCounts(t.dataSource)).toEqual(before);

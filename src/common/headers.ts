@@ -20,13 +20,15 @@ const NOT_ASCII = /[^\x00-\x7f]/;
  * The `Idempotency-Key` a POST's answer echoes, or undefined. Every POST answer echoes the key it
  * was sent, whatever the answer, so a client can match a refusal (401, 404, 417, a sandbox fault)
  * to the attempt it made as well as a success. Node has already checked the header's characters,
- * so it can be sent back as it came, unless it holds a byte over 0x7F: Node reads those as
- * Latin-1 but may write the answer's headers as UTF-8, so the echo would come back as other bytes.
- * Such a key is refused (it is not printable ASCII), and its answer does not echo it rather than
- * echo it wrong.
+ * so it can be sent back as it came, with two exceptions, whose answers echo nothing rather than
+ * a key the client never sent (both keys are refused):
+ * - a byte over 0x7F: Node reads those as Latin-1 but may write the answer's headers as UTF-8, so
+ *   the echo would come back as other bytes;
+ * - a header sent twice, which Node joins into one value (`a, b`).
  */
-export function echoedIdempotencyKey(req: Pick<IncomingMessage, 'method' | 'headers'>): string | undefined {
+export function echoedIdempotencyKey(req: Pick<IncomingMessage, 'method' | 'headers' | 'rawHeaders'>): string | undefined {
   const key = req.headers['idempotency-key'];
   if (req.method !== 'POST' || typeof key !== 'string' || NOT_ASCII.test(key)) return undefined;
+  if (timesSent(req, 'idempotency-key') > 1) return undefined;
   return key;
 }

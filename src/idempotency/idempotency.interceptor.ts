@@ -78,7 +78,8 @@ export class IdempotencyInterceptor implements NestInterceptor {
     }
 
     // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
-    // The key is echoed by the request middleware, on every POST answer, refusals included.
+    // The key is echoed by the request middleware, on every POST answer, refusals included (but
+    // not a key sent twice: see `echoedIdempotencyKey`).
     if (timesSent(req, 'idempotency-key') > 1) throw repeatedKeyError();
     // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
     const key = checkIdempotencyKey(header as string);
