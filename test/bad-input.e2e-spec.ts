@@ -1,3 +1,4 @@
+import { brotliCompressSync, deflateSync, gzipSync } from 'node:zlib';
 import { BEARER, CHARGE, CHARGE_OK, CUSTOMER, FORM_TYPE, JSON_TYPE, Row, ROWS, SEEDED_AMOUNT } from './bad-input-rows';
 import { bootApp, form, get, post, rowCounts, TestApp, truncateAll } from './helpers';
 
@@ -100,6 +101,42 @@ describe('bad input (CONTRACT §7)', () => {
 
     expect(await rowCounts(t.dataSource)).toEqual(countsBefore);
     expect(await seeded()).toEqual(objectsBefore);
+  });
+
+  /** POSTs a charge's JSON, compressed by `compress`, with this Content-Encoding. */
+  const compressedCharge = (encoding: string, compress: (bytes: Buffer) => Buffer, charge: object = CHARGE_OK) =>
+    t
+      .http()
+      .post('/v1/charges')
+      .set('Authorization', BEARER)
+      .set('Content-Type', JSON_TYPE)
+      .set('Content-Encoding', encoding)
+      .serialize((bytes) => bytes)
+      .send(compress(Buffer.from(JSON.stringify(charge))));
+
+  it.each([
+    ['gzip', gzipSync],
+    ['deflate', deflateSync],
+    ['br', brotliCompressSync],
+  ])('reads a body sent with Content-Encoding %s', async (encoding, compress) => {
+    const res = await compressedCharge(encoding, compress, { ...CHARGE_OK, description: `sent as ${encoding}` }).expect(200);
+    expect(res.body).toMatchObject({ object: 'charge', description: `sent as ${encoding}` });
+  });
+
+  it.each(['gzip', 'deflate', 'br'])('refuses a body that is not %s data, as its Content-Encoding says, with a 400 in its own words', async (encoding) => {
+    const countsBefore = await rowCounts(t.dataSource);
+    const res = await compressedCharge(encoding, (bytes) => bytes).expect(400);
+    // Not zlib's words ("incorrect header check", "unexpected end of file").
+    expect(res.body.error).toEqual({
+      type: 'invalid_request_error',
+      message: `The request body is not valid "${encoding}" data, as its Content-Encoding says it is.`,
+    });
+    expect(await rowCounts(t.dataSource)).toEqual(countsBefore);
+  });
+
+  it('refuses a Content-Encoding it cannot read with a 415 that names those it can', async () => {
+    const res = await compressedCharge('compress', (bytes) => bytes).expect(415);
+    expect(res.body.error.message).toBe('Unsupported Content-Encoding "compress": send the body as identity, gzip, deflate or br.');
   });
 
   it('names a long unknown parameter in full in param, and cut short in the message', async () => {

@@ -32,23 +32,9 @@ export function unsupportedExpectation(value: string | undefined): string {
  */
 const awaitingInvitation = new WeakSet<IncomingMessage>();
 
-/** Whether a request's headers announce a body. */
-const declaresBody = (req: IncomingMessage): boolean =>
-  req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-
 /** Sends the `100 Continue` a client is waiting for, as the request middleware starts to read its body. */
 export function inviteBody(req: IncomingMessage, res: ServerResponse): void {
   if (awaitingInvitation.delete(req)) res.writeContinue();
-}
-
-/**
- * For a request whose body is not read (a 401, a 404, a 413, a GET): a client waiting for `100
- * Continue` is never invited. It may then send its body anyway or not, so the server can no longer
- * tell where the next request on the connection would start; the connection closes after the
- * answer, which RFC 9110 §10.1.1 lets a server do instead of reading the body.
- */
-export function leaveBodyUninvited(req: IncomingMessage, res: ServerResponse): void {
-  if (awaitingInvitation.delete(req) && declaresBody(req)) res.setHeader('Connection', 'close');
 }
 
 /** The error envelope with a `Request-Id`, for an answer written before the app sees the request. */
@@ -118,8 +104,12 @@ export function answerClientErrors(server: Server): void {
 
   // With a listener here, Node no longer sends `100 Continue` as soon as a request asking for it
   // arrives: it would invite a body that the request middleware may never read (a body declared
-  // over the limit, say, which the client would then send in full for nothing). The request goes
-  // on to the app as any other; the middleware invites the body or leaves it uninvited.
+  // over the limit, or sent without a key, which the client would then send in full for nothing).
+  // The request goes on to the app as any other, and the middleware invites the body as it starts
+  // to read it (`inviteBody`). A request answered without the invitation (a 401, a 404, a 413)
+  // leaves the client free to send its body or not, so no one can tell where a next request on
+  // the connection would start: Node closes the connection after such an answer, which RFC 9110
+  // §10.1.1 lets a server do instead of reading the body.
   server.on('checkContinue', (req: IncomingMessage, res: ServerResponse) => {
     awaitingInvitation.add(req);
     server.emit('request', req, res);

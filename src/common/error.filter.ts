@@ -30,7 +30,8 @@ export function toApiError(error: unknown, req: Pick<Request, 'method' | 'path'>
   const httpError = error as { status?: number; type?: string; expose?: boolean };
   if (httpError?.type === 'entity.too.large') return new PayloadTooLargeError();
   if (httpError?.expose && typeof httpError.status === 'number' && httpError.status < 500) {
-    // body-parser names each of its errors by a `type` (`request.aborted`, …); the others that get
+    // body-parser names each of its own errors by a `type` (`request.aborted`, …), and the request
+    // middleware words the ones it passes on without (see `bodyReadError`); the others that get
     // here are serve-static's, for the playground's and the OpenAPI page's files (416 for a Range
     // past the end), whose message is the status's own phrase and safe to show, as `expose` says.
     const message = typeof httpError.type === 'string' ? 'The request body could not be read.' : `${(error as Error).message}.`;

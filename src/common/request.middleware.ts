@@ -5,7 +5,7 @@ import { API_PREFIX } from './api-prefix';
 import { apiKeyFrom } from './auth.guard';
 import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
-import { inviteBody, leaveBodyUninvited, unsupportedExpectation } from './client-error';
+import { inviteBody, unsupportedExpectation } from './client-error';
 import { InvalidRequestError, PayloadTooLargeError } from './errors';
 import { echoedIdempotencyKey, timesSent } from './headers';
 import { newId } from './ids';
@@ -97,24 +97,29 @@ function declaredTooLarge(req: Request): InvalidRequestError | undefined {
   return new PayloadTooLargeError();
 }
 
+/** The Content-Encodings a body may be sent in: body-parser inflates these, and only these. */
+const BODY_ENCODINGS = 'identity, gzip, deflate or br';
+
 /**
- * Why a request's body is not to be read: the error it is answered with, or null for a request
- * that no endpoint takes a body from; undefined when the body is to be read.
+ * The error for a body that could not be read, in oncepay's words where body-parser's would not
+ * do. body-parser gives each of its own errors a `type` (`request.aborted`, `entity.too.large`),
+ * which the error filter answers. A body that does not inflate (`Content-Encoding: gzip` on bytes
+ * that are not gzip) fails in zlib, whose error body-parser passes on as it is, with no `type` and
+ * zlib's own message (`incorrect header check`), which would name an internal; and an encoding
+ * body-parser does not know gets a message that does not say which ones it does.
  */
-function bodyNotRead(req: Request, path: string): unknown {
-  if (UNIMPLEMENTED_PATHS.has(path)) return new NotFoundException();
-  // Only a POST to the API has a body worth reading. Any other POST (to `/health`, `/docs`, an
-  // unknown path) finds no route and answers 404 without it, as PUT does: no one, with a key or
-  // without, makes the server read and parse a body that no endpoint takes.
-  if (req.method !== 'POST' || !isApiPath(path)) return null;
-  // Authentication comes first, as in Stripe: without a valid key the answer is a 401 whatever
-  // the body, so a client learns about its key before its JSON. The body is not even read then:
-  // parsing a large one takes time, and no one without a key should spend the server's.
-  // Once a 413 has gone out, Node reads the rest of the body and discards it, as it does for any
-  // request answered before its body was read, and the connection then serves the next request.
-  // It is not closed at once: a client still sending would meet a reset, and could lose the
-  // answer in it. (A client waiting for `100 Continue` is not sending: see `leaveBodyUninvited`.)
-  return missingKeyError(req) ?? declaredTooLarge(req);
+function bodyReadError(error: unknown, req: Request): unknown {
+  const type = (error as { type?: unknown } | null)?.type;
+  const encoding = req.headers['content-encoding'] || 'identity';
+  if (type === 'encoding.unsupported') {
+    return new InvalidRequestError(`Unsupported Content-Encoding ${JSON.stringify(encoding)}: send the body as ${BODY_ENCODINGS}.`, {}, 415);
+  }
+  // (An uncompressed body's read fails without a `type` only when its connection breaks, and then
+  // no one reads the answer.)
+  if (type === undefined && encoding.trim().toLowerCase() !== 'identity') {
+    return new InvalidRequestError(`The request body is not valid ${JSON.stringify(encoding)} data, as its Content-Encoding says it is.`);
+  }
+  return error;
 }
 
 /** Reads any body as bytes, up to the size limit; `bodyText` decodes them, `parseBody` parses them. */
@@ -148,17 +153,32 @@ export class RequestMiddleware implements NestMiddleware {
       res.setHeader('Connection', 'close');
       return next(httpError);
     }
-    const notRead = bodyNotRead(req, pathOf(req));
-    if (notRead !== undefined) {
-      leaveBodyUninvited(req, res);
-      if (notRead !== null) return next(notRead);
+    const path = pathOf(req);
+    if (UNIMPLEMENTED_PATHS.has(path)) return next(new NotFoundException());
+
+    // Only a POST to the API has a body worth reading. Any other POST (to `/health`, `/docs`, an
+    // unknown path) finds no route and answers 404 without it, as PUT does: no one, with a key or
+    // without, makes the server read and parse a body that no endpoint takes.
+    if (req.method !== 'POST' || !isApiPath(path)) {
       req.body = {};
       next();
       return;
     }
+    // Authentication comes first, as in Stripe: without a valid key the answer is a 401 whatever
+    // the body, so a client learns about its key before its JSON. The body is not even read then:
+    // parsing a large one takes time, and no one without a key should spend the server's.
+    const keyError = missingKeyError(req);
+    if (keyError) return next(keyError);
+    // Once the 413 has gone out, Node reads the rest of the body and discards it, as it does for
+    // any request answered before its body was read, and the connection then serves the next
+    // request. It is not closed at once: a client still sending would meet a reset, and could
+    // lose the answer in it. (A client waiting for `100 Continue` is not sending: see
+    // `answerClientErrors`.)
+    const tooLarge = declaredTooLarge(req);
+    if (tooLarge) return next(tooLarge);
     inviteBody(req, res);
     readBody(req, res, (error?: unknown) => {
-      if (error) return next(error);
+      if (error) return next(bodyReadError(error, req));
       try {
         // body-parser leaves `body` unset for a request without one.
         const bytes: unknown = req.body;
