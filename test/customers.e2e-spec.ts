@@ -73,6 +73,16 @@ describe('customers', () => {
     expect(tooLong.body.error.param).toBe('metadata');
   });
 
+  it('counts text fields in code points, as metadata: an emoji as one, a variation selector as one more', async () => {
+    const { body: atLimit } = await post(t, '/v1/customers', { name: '😀'.repeat(256), description: '😀'.repeat(5000) }).expect(200);
+    expect([...atLimit.name]).toHaveLength(256);
+    // ☺️ is two code points, U+263A and the variation selector U+FE0F: 256 of them are 512.
+    const smiles = await post(t, '/v1/customers', { name: '\u263A\uFE0F'.repeat(256) }).expect(400);
+    expect(smiles.body.error).toMatchObject({ param: 'name', message: 'name must be shorter than or equal to 256 characters' });
+    const selectors = await post(t, '/v1/charges', { amount: 2000, currency: 'usd', source: 'tok_visa', description: 'x\uFE0F'.repeat(2501) }).expect(400);
+    expect(selectors.body.error.param).toBe('description');
+  });
+
   it('counts only metadata keys with a value against the limit of 50: an empty one sets nothing', async () => {
     const fifty = Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v']));
     const created = await post(t, '/v1/customers', { metadata: { ...fifty, unused: '' } }).expect(200);

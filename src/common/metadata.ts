@@ -2,6 +2,7 @@ import { Transform } from 'class-transformer';
 import { registerDecorator, ValidationArguments } from 'class-validator';
 import { InvalidRequestError } from './errors';
 import type { Param } from './params';
+import { characters } from './validation';
 
 /**
  * Stripe's limits on `metadata`: at most 50 keys, each key at most 40 characters, each value at
@@ -59,17 +60,6 @@ export function IsMetadata() {
       },
     });
   };
-}
-
-/**
- * Characters as the length limits count them: code points, so 😀 is one (a flag is two), as it is for
- * `name` and every other text field (class-validator's MaxLength counts the same way), and not
- * the two UTF-16 units of JavaScript's `length`.
- */
-function characters(text: string): number {
-  let count = 0;
-  for (const _ of text) count += 1;
-  return count;
 }
 
 /** Accepts an empty string too: Stripe's way of saying "remove all metadata" on update. */

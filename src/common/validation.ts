@@ -1,6 +1,6 @@
 import { applyDecorators, ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsArray, IsIn, IsOptional } from 'class-validator';
+import { IsArray, IsIn, IsOptional, ValidateBy } from 'class-validator';
 import { InvalidRequestError, UnknownParameterError } from './errors';
 
 /** Longest free-text field (`description`, …), as Stripe's. */
@@ -11,6 +11,31 @@ export const MAX_NAME_LENGTH = 256;
 export const MAX_EMAIL_LENGTH = 512;
 /** Longest `phone`: digits and the usual separators. */
 export const MAX_PHONE_LENGTH = 20;
+
+/**
+ * Characters as every length limit counts them: code points, so 😀 is one (a flag is two, and a
+ * variation selector one more), not the two UTF-16 units of JavaScript's `length`.
+ */
+export function characters(text: string): number {
+  let count = 0;
+  for (const _ of text) count += 1;
+  return count;
+}
+
+/**
+ * A string of at most `max` characters (`characters`). class-validator's `MaxLength` is not used:
+ * it counts a variation selector after another character (the U+FE0F in ☺️) as nothing, so a
+ * `name` of 256 such pairs, 512 code points, would pass a limit of 256.
+ */
+export const MaxCharacters = (max: number) =>
+  ValidateBy({
+    name: 'maxCharacters',
+    constraints: [max],
+    validator: {
+      validate: (value: unknown) => typeof value !== 'string' || characters(value) <= max,
+      defaultMessage: (args) => `${args?.property} must be shorter than or equal to ${max} characters`,
+    },
+  });
 
 /**
  * Stripe's error code for a failed class-validator constraint, where Stripe has one, so that a

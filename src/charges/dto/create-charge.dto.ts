@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Max, MaxLength } from 'class-validator';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Max } from 'class-validator';
 import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
 import { MAX_ID_LENGTH } from '../../common/ids';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, Expandable, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, ToBoolean, ToInteger } from '../../common/validation';
+import { EmptyToNull, Expandable, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToBoolean, ToInteger } from '../../common/validation';
 import { CHARGE_EXPANDABLE } from '../charge.view';
 import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 
@@ -42,7 +42,7 @@ export class CreateChargeDto {
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(MAX_ID_LENGTH)
+  @MaxCharacters(MAX_ID_LENGTH)
   customer?: string | null;
 
   @ApiPropertyOptional({
@@ -57,21 +57,21 @@ export class CreateChargeDto {
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(MAX_ID_LENGTH)
+  @MaxCharacters(MAX_ID_LENGTH)
   source?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(MAX_TEXT_LENGTH)
+  @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 
   @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsEmail({}, { message: 'Invalid email address.' })
-  @MaxLength(MAX_EMAIL_LENGTH)
+  @MaxCharacters(MAX_EMAIL_LENGTH)
   receipt_email?: string | null;
 
   @ApiMetadataProperty()

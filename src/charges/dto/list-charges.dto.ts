@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import { ApiExpandProperty } from '../../common/api-docs';
 import { ListParamsDto } from '../../common/list';
 import { MAX_ID_LENGTH } from '../../common/ids';
-import { EmptyToNull, Expandable } from '../../common/validation';
+import { EmptyToNull, Expandable, MaxCharacters } from '../../common/validation';
 
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
@@ -12,7 +12,7 @@ export class ListChargesDto extends ListParamsDto {
   @EmptyToNull()
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_ID_LENGTH)
+  @MaxCharacters(MAX_ID_LENGTH)
   customer?: string | null;
 
   @ApiExpandProperty(['data.customer'])

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, MAX_TEXT_LENGTH } from '../../common/validation';
+import { EmptyToNull, MAX_TEXT_LENGTH, MaxCharacters } from '../../common/validation';
 import { RetrieveChargeDto } from './retrieve-charge.dto';
 
 /** The parameters of `POST /v1/charges/:id`: only the descriptive fields can change. */
@@ -12,7 +12,7 @@ export class UpdateChargeDto extends RetrieveChargeDto {
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(MAX_TEXT_LENGTH)
+  @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 
   @ApiMetadataProperty()

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, MaxLength, Min } from 'class-validator';
+import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, ToInteger } from '../../common/validation';
+import { EmptyToNull, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToInteger } from '../../common/validation';
 
 /** A phone number as people write one: digits and the usual separators. */
 const PHONE = new RegExp(`^[0-9+()\\-. ]{0,${MAX_PHONE_LENGTH}}$`);
@@ -21,21 +21,21 @@ export class CreateCustomerDto {
   @IsOptional()
   @EmptyToNull()
   @IsEmail({}, { message: 'Invalid email address.' })
-  @MaxLength(MAX_EMAIL_LENGTH)
+  @MaxCharacters(MAX_EMAIL_LENGTH)
   email?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_NAME_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(MAX_NAME_LENGTH)
+  @MaxCharacters(MAX_NAME_LENGTH)
   name?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
   @IsOptional()
   @EmptyToNull()
   @IsString()
-  @MaxLength(MAX_TEXT_LENGTH)
+  @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_PHONE_LENGTH, pattern: PHONE.source, example: '+1 (555) 010-0000' })

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString, MaxLength } from 'class-validator';
+import { IsOptional, IsString } from 'class-validator';
 import { ListParamsDto } from '../../common/list';
-import { EmptyToNull, MAX_EMAIL_LENGTH } from '../../common/validation';
+import { EmptyToNull, MAX_EMAIL_LENGTH, MaxCharacters } from '../../common/validation';
 
 /** The parameters of `GET /v1/customers`: paging, and an exact `email` filter. */
 export class ListCustomersDto extends ListParamsDto {
@@ -10,6 +10,6 @@ export class ListCustomersDto extends ListParamsDto {
   @EmptyToNull()
   @IsOptional()
   @IsString()
-  @MaxLength(MAX_EMAIL_LENGTH)
+  @MaxCharacters(MAX_EMAIL_LENGTH)
   email?: string | null;
 }
