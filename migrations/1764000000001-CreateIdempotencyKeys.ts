@@ -5,7 +5,9 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  * request's own writes. `idempotency_keys_account_key_unique` is the backstop of the whole design:
  * whatever happens in application code, PostgreSQL lets only one transaction commit a record for
  * a key, so at most one execution of a keyed request can ever commit. `created_at` is indexed for
- * the purge of expired keys.
+ * the purge of expired keys. (Since 1764000000008 the purge finds them by `expires_at`; the index
+ * stays for processes from before it, which still purge by `created_at` while they run beside newer
+ * ones on one database.)
  */
 export class CreateIdempotencyKeys1764000000001 implements MigrationInterface {
   name = 'CreateIdempotencyKeys1764000000001';

@@ -1,6 +1,15 @@
 import { bootApp, get, KEY, OTHER_KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
 
 /** Source, code, decline code, and the card field Stripe names in `param`, if any. */
+/** Stripe's words to the seller for each decline code: a generic decline has no reason to give. */
+const SELLER_MESSAGES: Record<string, string> = {
+  generic_decline: 'The bank did not return any further details with this decline.',
+  insufficient_funds: 'The bank returned the decline code `insufficient_funds`.',
+  expired_card: 'The bank returned the decline code `expired_card`.',
+  incorrect_cvc: 'The bank returned the decline code `incorrect_cvc`.',
+  processing_error: 'The bank returned the decline code `processing_error`.',
+};
+
 const DECLINES: [string, string, string, string | undefined][] = [
   ['tok_chargeDeclined', 'card_declined', 'generic_decline', undefined],
   ['4000000000000002', 'card_declined', 'generic_decline', undefined],
@@ -48,12 +57,7 @@ describe('charges', () => {
     const stored = await get(t, `/v1/charges/${res.body.error.charge}`).expect(200);
     expect(stored.body).toMatchObject({ status: 'failed', paid: false, captured: false, failure_code: code, amount_captured: 0 });
     expect(stored.body.outcome.reason).toBe(declineCode);
-    // Stripe's words to the seller: a generic decline has no reason; any other names its code.
-    expect(stored.body.outcome.seller_message).toBe(
-      declineCode === 'generic_decline'
-        ? 'The bank did not return any further details with this decline.'
-        : `The bank returned the decline code \`${declineCode}\`.`,
-    );
+    expect(stored.body.outcome.seller_message).toBe(SELLER_MESSAGES[declineCode]);
   });
 
   it('charges a customer without a source as tok_visa and expands the customer on request', async () => {

@@ -45,7 +45,6 @@ export interface ListEnvelope<T> {
   data: T[];
 }
 
-
 /**
  * One page of an account's objects, newest first, as Stripe pages them: `starting_after` walks
  * towards older objects, `ending_before` towards newer ones, and `has_more` says whether another
@@ -68,6 +67,7 @@ export async function listPage<T extends AccountObject>(
   const cursorParam = params.starting_after != null ? 'starting_after' : params.ending_before != null ? 'ending_before' : undefined;
   const backwards = cursorParam === 'ending_before';
   if (cursorParam) {
+    // `cursorParam` names whichever cursor was found set just above.
     const cursorId = params[cursorParam]!;
     const where = { id: cursorId, account: filter.account };
     const seqOf = <R extends ObjectLiteral>(from: Repository<R>) =>

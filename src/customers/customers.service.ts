@@ -16,6 +16,9 @@ import { UpdateCustomerDto } from './dto/update-customer.dto';
 
 const CUSTOMER_KIND: ObjectKind = { name: 'customer', prefix: 'cus' };
 
+/** A customer's `invoice_prefix` is this many random bytes in upper-case hex: 8 characters, as Stripe's. */
+const INVOICE_PREFIX_BYTES = 4;
+
 @Injectable()
 export class CustomersService {
   /**
@@ -38,7 +41,7 @@ export class CustomersService {
       phone: dto.phone ?? null,
       balance: dto.balance ?? 0,
       metadata: newMetadata(dto.metadata),
-      invoicePrefix: randomBytes(4).toString('hex').toUpperCase(),
+      invoicePrefix: randomBytes(INVOICE_PREFIX_BYTES).toString('hex').toUpperCase(),
       created: new Date(),
     });
     await insertRows(this.repo, [customer]);

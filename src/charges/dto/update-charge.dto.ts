@@ -19,5 +19,4 @@ export class UpdateChargeDto extends RetrieveChargeDto {
   @IsOptional()
   @IsMetadata()
   metadata?: Param;
-
 }

@@ -26,7 +26,11 @@ function reachable(path: unknown): boolean {
   return spelled.decodes && !spelled.path.includes('*') && FAULT_PATH.test(spelled.path + (spelled.prefix ? '*' : ''));
 }
 
-/** The `fault` sent beside the parameter being validated, whatever it is. */
+/**
+ * The `fault` sent beside the parameter being validated, whatever it is. class-validator types the
+ * arguments as optional, but passes them to every `validate` and `defaultMessage` it calls, and
+ * the object is the DTO it is validating.
+ */
 const faultArmed = (args?: ValidationArguments): string => String((args!.object as ArmFaultDto).fault);
 
 /** The parameters of `POST /_sandbox/faults`. */
