@@ -10,8 +10,8 @@ interface Schema {
   allOf?: Schema[];
 }
 interface Operation {
-  parameters?: { name: string; in: string; schema?: Schema }[];
-  requestBody?: { content: Record<string, { schema: Schema }> };
+  parameters?: { name: string; in: string; schema?: Schema; style?: string; explode?: boolean }[];
+  requestBody?: { content: Record<string, { schema: Schema; encoding?: Record<string, { style?: string; explode?: boolean }> }> };
   responses: Record<string, { description: string; content?: Record<string, { schema: Schema }>; headers?: Record<string, unknown> }>;
   security?: Record<string, string[]>[];
 }
@@ -153,6 +153,25 @@ describe('OpenAPI documentation', () => {
       }
     }
     expect(untyped).toEqual([]);
+  });
+
+  it('tells clients to send lists and hashes in bracket notation, in query strings and form bodies, as the API reads them', () => {
+    const brackets = { style: 'deepObject', explode: true };
+    for (const path of ['/v1/charges', '/v1/charges/{id}']) {
+      expect(operation(path, 'get').parameters?.find((p) => p.name === 'expand')).toMatchObject(brackets);
+    }
+    const encoding = (path: string) => operation(path, 'post').requestBody!.content['application/x-www-form-urlencoded'].encoding;
+    expect(encoding('/v1/charges')).toEqual({ expand: brackets, metadata: brackets });
+    expect(encoding('/v1/customers')).toEqual({ metadata: brackets });
+    expect(encoding('/v1/charges/{id}/capture')).toEqual({ expand: brackets });
+  });
+
+  it('lists the refusals of a body as a whole, 413 and 415, on every POST', () => {
+    const posts = Object.entries(doc.paths).filter(([, ops]) => ops.post);
+    expect(posts.length).toBe(6);
+    for (const [path, ops] of posts) {
+      expect({ path, statuses: Object.keys(ops.post.responses) }).toEqual({ path, statuses: expect.arrayContaining(['413', '415']) });
+    }
   });
 
   it('lists the sandbox faults as an enum', () => {

@@ -14,6 +14,10 @@ import {
   ApiTags,
   DocumentBuilder,
   type HeaderObject,
+  type OpenAPIObject,
+  type ParameterObject,
+  type ReferenceObject,
+  type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
 import { FAULTS } from '../sandbox/faults';
@@ -158,6 +162,14 @@ export const ApiObjectId = (kind: string, prefix: string) =>
     ApiErrorResponse(404, `\`resource_missing\`: no ${kind} with this id in the caller's account.`),
   );
 
+/** The media types a POST body may have (CONTRACT §2), and the refusals of a body as a whole. */
+export const ApiPostBody = () =>
+  applyDecorators(
+    ApiConsumes('application/x-www-form-urlencoded', 'application/json'),
+    ApiErrorResponse(413, '`invalid_request_error`: the body is over 1 MB; nothing changes.'),
+    ApiErrorResponse(415, '`invalid_request_error`: a body of another media type, or in a Content-Encoding other than gzip, deflate or br.'),
+  );
+
 /**
  * A POST under `/v1`: its bodies, its `Idempotency-Key`, and the answers a key can give
  * (CONTRACT §5). `ok` describes the endpoint's own success. An endpoint all of whose parameters
@@ -166,7 +178,7 @@ export const ApiObjectId = (kind: string, prefix: string) =>
 export const ApiIdempotentPost = (ok: string, optionalBody?: Type) =>
   applyDecorators(
     ...(optionalBody ? [ApiBody({ type: optionalBody, required: false })] : []),
-    ApiConsumes('application/x-www-form-urlencoded', 'application/json'),
+    ApiPostBody(),
     ApiHeader({
       name: 'Idempotency-Key',
       required: false,
@@ -228,6 +240,37 @@ export const ApiExpandProperty = (allowed: readonly string[]) =>
     description: `Linked objects to return in full instead of as ids. Form-encoded as \`expand[]=${allowed[0]}\`.`,
   });
 
+/** Bracket notation, as OpenAPI spells it: `expand[]=customer` or `expand[0]=customer`, `metadata[order]=42`. */
+const BRACKETS = { style: 'deepObject', explode: true } as const;
+
+/** Whether a schema is a list or a hash, which travel in bracket notation. */
+const isNested = (schema: SchemaObject | ReferenceObject | undefined): boolean =>
+  schema !== undefined && 'type' in schema && (schema.type === 'array' || schema.type === 'object');
+
+/**
+ * Tells clients to send lists and hashes in bracket notation, the one the API reads, as Stripe's
+ * own OpenAPI document does: on query parameters, and on the properties of form bodies. OpenAPI's
+ * defaults would send a list as `expand=customer` and a hash as its bare keys (`order=42`), both
+ * of which the API refuses. JSON bodies carry lists and hashes as JSON and need nothing.
+ */
+function withBracketNotation(document: OpenAPIObject): OpenAPIObject {
+  const schemas = document.components?.schemas ?? {};
+  for (const operations of Object.values(document.paths)) {
+    for (const operation of [operations.get, operations.post, operations.delete]) {
+      for (const parameter of (operation?.parameters ?? []) as ParameterObject[]) {
+        if (parameter.in === 'query' && isNested(parameter.schema)) Object.assign(parameter, BRACKETS);
+      }
+      const body = operation?.requestBody;
+      const form = body && 'content' in body ? body.content['application/x-www-form-urlencoded'] : undefined;
+      const ref = form?.schema && '$ref' in form.schema ? form.schema.$ref : undefined;
+      const properties = ref ? (schemas[ref.split('/').pop()!] as SchemaObject | undefined)?.properties : undefined;
+      const nested = Object.entries(properties ?? {}).filter(([, schema]) => isNested(schema));
+      if (form && nested.length > 0) form.encoding = Object.fromEntries(nested.map(([name]) => [name, { ...BRACKETS }]));
+    }
+  }
+  return document;
+}
+
 /** Builds the document from the controllers and serves it: Swagger UI at `/docs`, JSON at `/docs-json`. */
 export function setupApiDocs(app: INestApplication): void {
   const config = new DocumentBuilder()
@@ -242,5 +285,5 @@ export function setupApiDocs(app: INestApplication): void {
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'HTTP Basic with the sk_test_… key as user name and no password.' }, BASIC)
     .build();
   // A factory, so the document is built on its first request, not on every boot.
-  SwaggerModule.setup(DOCS_PATH, app, () => SwaggerModule.createDocument(app, config), { jsonDocumentUrl: DOCS_JSON_PATH });
+  SwaggerModule.setup(DOCS_PATH, app, () => withBracketNotation(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: DOCS_JSON_PATH });
 }

@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiConsumes, ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { ApiAccountScoped, ApiObjectId } from '../common/api-docs';
+import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
+import { ApiAccountScoped, ApiObjectId, ApiPostBody } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope, ListParamsDto } from '../common/list';
 import { unixSeconds } from '../common/timestamps';
@@ -51,7 +51,7 @@ export class SandboxController {
   @Post('faults')
   @HttpCode(200)
   @ApiOperation({ summary: 'Arm a fault for the next matching /v1 requests' })
-  @ApiConsumes('application/json', 'application/x-www-form-urlencoded')
+  @ApiPostBody()
   @ApiOkResponse({ description: 'The armed fault, with its `id` and `remaining`.' })
   async arm(@Account() account: string, @Body() dto: ArmFaultDto) {
     return faultView(await this.sandbox.arm(account, dto));
