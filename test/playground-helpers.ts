@@ -61,7 +61,8 @@ export function usePlaygroundBrowser(): void {
     }
     mkdirSync(ARTIFACTS, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
-    page = await browser.newPage({ viewport: DESKTOP });
+    // A context of its own, rather than `browser.newPage`'s, so a test can open a second tab in it.
+    page = await (await browser.newContext({ viewport: DESKTOP })).newPage();
   });
   afterAll(async () => {
     await browser?.close();

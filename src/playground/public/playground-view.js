@@ -41,6 +41,7 @@ export const isExecuted = (a) => a.status === 200 && a.replayed !== 'true';
 
 /** What one answer was, in a few words. */
 export function summary(a) {
+  if (a.unreachable) return 'no answer: oncepay could not be reached, so the request was never received';
   if (a.dropped) return 'no answer (the connection closed)';
   if (isReplay(a)) return `${a.status}, replayed`;
   if (a.status === 200) return `${a.status}, charge ${a.charge}`;
@@ -68,6 +69,7 @@ const tone = (status) => (status === null ? 'dropped' : status < 300 ? 'ok' : st
 function statusPill(a) {
   const attrs = (kind) => ({ class: `pill pill-${kind}`, 'data-field': 'status' });
   if (a.pending) return el('span', attrs('pending'), a.fault?.startsWith('hold') ? 'held…' : 'sending…');
+  if (a.unreachable) return el('span', attrs('dropped'), 'not received');
   if (a.dropped) return el('span', attrs('dropped'), 'no response');
   return el('span', attrs(tone(a.status)), `${a.status} ${STATUS_TEXT[a.status] ?? ''}`.trim());
 }
@@ -79,7 +81,9 @@ function fact(name, label, value, { mono = true } = {}) {
 /** One attempt on a card: what the client sent, the status, and the headers that tell the story. */
 function renderAttempt(a, index) {
   const facts = [];
-  if (a.dropped) {
+  if (a.unreachable) {
+    facts.push(fact('failure', 'fetch()', `rejected: ${a.failure}; oncepay does not answer /health either`, { mono: false }));
+  } else if (a.dropped) {
     facts.push(fact('failure', 'fetch()', `rejected: ${a.failure}`, { mono: false }));
   } else if (!a.pending) {
     facts.push(fact('replayed', 'Idempotent-Replayed', a.replayed ?? '(not sent)'));
@@ -89,7 +93,7 @@ function renderAttempt(a, index) {
     if (a.retryAfter) facts.push(fact('retry-after', 'Retry-After', a.retryAfter));
     facts.push(fact('request-id', 'Request-Id', a.requestId ?? '—'));
   }
-  const kind = a.pending ? 'pending' : a.dropped ? 'dropped' : isReplay(a) ? 'replayed' : a.status === 200 ? 'executed' : 'error';
+  const kind = a.pending ? 'pending' : a.dropped || a.unreachable ? 'dropped' : isReplay(a) ? 'replayed' : a.status === 200 ? 'executed' : 'error';
   return el(
     'li',
     { class: `attempt attempt-${kind}`, 'data-testid': 'attempt', 'data-outcome': kind },
@@ -123,9 +127,12 @@ export function clearRun(scenario) {
   $(`[data-testid="${scenario}-explanation"]`, card).textContent = '';
 }
 
-/** The account's charges, newest first; those of the cards' latest runs are highlighted. */
-export function renderCharges(list, latestRuns) {
-  $('#charges-count').textContent = String(list.length);
+/**
+ * The account's charges, newest first, as one page of the list shows them; those of the cards'
+ * latest runs are highlighted. `hasMore` says the account has more than the page holds.
+ */
+export function renderCharges(list, hasMore, latestRuns) {
+  $('#charges-count').textContent = `${list.length}${hasMore ? '+' : ''}`;
   $('#charges-empty').hidden = list.length > 0;
   $('#charges').replaceChildren(
     ...list.map((c) => {
@@ -204,5 +211,7 @@ export function explain(scenario, text) {
     return;
   }
   $(`[data-testid="${scenario}-explanation"]`).textContent = text;
+  // An emptied card keeps the side panel's last news.
+  if (!text) return;
   last.replaceChildren(el('strong', { class: 'last-card' }, `Card ${cardNumber(scenario)} · ${SCENARIOS[scenario].title}`), el('br'), text);
 }

@@ -1,12 +1,10 @@
 // The retry playground: each card sends real requests to this oncepay server through its public
 // API (POST /v1/charges, GET /v1/charges, GET /_sandbox/requests, DELETE /_sandbox/data), shows
 // what came back, and says why. No framework and no build step: the server sends these files as is.
+import { AMOUNT, KEY_STORAGE, api, apiKey, charge, newApiKey, randomHex, saveApiKey, setApiKey } from './playground-client.js';
 import { $, SCENARIOS, clearRun, dollars, explain, isExecuted, isReplay, renderCharges, renderRun, renderTimeline, summary } from './playground-view.js';
 
-/** Where this browser keeps its throwaway test key, so a reload keeps the same account. */
-const KEY_STORAGE = 'oncepay.playground.apiKey';
-/** Every payment is $20.00 (the API takes cents); the second card's changed retry is $25.00. */
-const AMOUNT = 2000;
+/** The second card's changed retry is $25.00. */
 const CHANGED_AMOUNT = 2500;
 /** How long the first request of a double submit stays in flight with its key locked. */
 const HOLD_MS = 1500;
@@ -19,89 +17,6 @@ const SECOND_SUBMIT_AFTER_MS = 400;
 const LIST_LIMIT = 100;
 
 const sleep = (ms) => new Promise((done) => setTimeout(done, ms));
-
-/** Random hex from the browser's CSPRNG; unlike `crypto.randomUUID`, it works on plain http too. */
-function randomHex(bytes) {
-  return Array.from(crypto.getRandomValues(new Uint8Array(bytes)), (b) => b.toString(16).padStart(2, '0')).join('');
-}
-
-// ---- the account: one throwaway test key per browser --------------------------------------
-
-const newApiKey = () => `sk_test_playground_${randomHex(12)}`;
-
-function saveApiKey(key) {
-  try {
-    localStorage.setItem(KEY_STORAGE, key);
-  } catch {
-    // Storage may be off; the key then lasts for this visit only.
-  }
-}
-
-function loadApiKey() {
-  let key = null;
-  try {
-    key = localStorage.getItem(KEY_STORAGE);
-  } catch {
-    // As in saveApiKey.
-  }
-  if (!key || !/^sk_test_[0-9A-Za-z_]{1,200}$/.test(key)) saveApiKey((key = newApiKey()));
-  return key;
-}
-
-let apiKey = loadApiKey();
-
-// ---- talking to oncepay ---------------------------------------------------------------------
-
-async function api(method, path) {
-  const res = await fetch(path, { method, headers: { Authorization: `Bearer ${apiKey}` } });
-  const body = await res.json();
-  if (!res.ok) throw new Error(body.error?.message ?? `${method} ${path} answered ${res.status}`);
-  return body;
-}
-
-/**
- * Sends one `POST /v1/charges` as a form, as Stripe's clients do, and reports what the client
- * saw. A lost answer is an outcome here, not an error: when oncepay drops the connection, the
- * fetch rejects, and the attempt says so.
- */
-async function charge(run, { amount = AMOUNT, fault } = {}) {
-  const headers = { Authorization: `Bearer ${apiKey}` };
-  if (run.key) headers['Idempotency-Key'] = run.key;
-  if (fault) headers['Sandbox-Fault'] = fault;
-  const body = new URLSearchParams({
-    amount: String(amount),
-    currency: 'usd',
-    source: 'tok_visa',
-    description: `Retry playground: ${SCENARIOS[run.scenario].title}`,
-    'metadata[scenario]': run.scenario,
-    'metadata[run]': run.id,
-  });
-  // A browser quietly sends a request again, POST included, when a keep-alive connection it reused
-  // closes before any answer, so a request whose answer is dropped could reach the server twice. A
-  // request without credentials travels in a separate pool of connections; only dropped requests
-  // use it and the drop closes each of its connections, so none is reused there, and a dropped
-  // request is sent exactly once, as the card says.
-  const credentials = fault?.startsWith('drop_') ? 'omit' : 'same-origin';
-  const attempt = { status: null };
-  try {
-    const res = await fetch('/v1/charges', { method: 'POST', headers, body, credentials });
-    const json = await res.json();
-    Object.assign(attempt, {
-      status: res.status,
-      requestId: res.headers.get('Request-Id'),
-      replayed: res.headers.get('Idempotent-Replayed'),
-      originalRequest: res.headers.get('Original-Request'),
-      shouldRetry: res.headers.get('Stripe-Should-Retry'),
-      retryAfter: res.headers.get('Retry-After'),
-    });
-    if (res.ok) attempt.charge = json.id;
-    else attempt.error = json.error ?? { message: 'The answer had no error envelope.' };
-  } catch (error) {
-    attempt.dropped = true;
-    attempt.failure = error instanceof Error ? error.message : String(error);
-  }
-  return attempt;
-}
 
 // ---- the scenarios: each step sends its requests, then says in one line what happened and why
 
@@ -223,7 +138,7 @@ async function refresh() {
     run.charges = chargeList.data.filter((c) => c.metadata?.run === run.id).length;
     renderRun(run);
   }
-  renderCharges(chargeList.data, new Set(Object.values(runs).map((r) => r.id)));
+  renderCharges(chargeList.data, chargeList.has_more, new Set(Object.values(runs).map((r) => r.id)));
   lastLog = log.data;
   renderTimeline(lastLog, $('#show-reads').checked);
 }
@@ -245,15 +160,21 @@ function enableAfterStep(button, enabled) {
   button.dataset.wasDisabled = String(!enabled);
 }
 
-/** Runs one click's work; `data-steps` counts finished steps, so a test knows when to read. */
-async function runStep(work) {
+/**
+ * Runs one click's work; `data-steps` counts finished steps, so a test knows when to read. A
+ * failure is told on the card that ran the step (`scenario`), or on the page. Every button is off
+ * while a step runs, which takes the keyboard focus from the one clicked; it is given back after.
+ */
+async function runStep(work, scenario = null) {
+  const focused = document.activeElement;
   setBusy(true);
   try {
     await work();
   } catch (error) {
-    explain(null, `Could not reach oncepay: ${error instanceof Error ? error.message : String(error)}`);
+    explain(scenario, `Could not reach oncepay: ${error instanceof Error ? error.message : String(error)}`);
   } finally {
     setBusy(false);
+    if (focused instanceof HTMLButtonElement && !focused.disabled && document.activeElement !== focused) focused.focus();
     main.dataset.steps = String(Number(main.dataset.steps) + 1);
   }
 }
@@ -266,34 +187,52 @@ for (const card of document.querySelectorAll('.scenario')) {
     button.addEventListener('click', () =>
       runStep(async () => {
         const run = step === 'retry' ? runs[scenario] : startRun(scenario);
+        // The card's explanation is of the step before; this one's comes when it has ended.
+        explain(scenario, '');
         renderRun(run);
         const explanation = await STEPS[scenario][step](run);
         enableAfterStep(retryButton, true);
         await refresh();
         explain(scenario, explanation());
-      }),
+      }, scenario),
     );
   }
 }
 
 $('#show-reads').addEventListener('change', (event) => renderTimeline(lastLog, event.target.checked));
 
+/** Makes `key` this page's account, with every card back to its first look. */
+function useApiKey(key) {
+  setApiKey(key);
+  $('#api-key').textContent = apiKey;
+  for (const scenario of Object.keys(runs)) {
+    delete runs[scenario];
+    clearRun(scenario);
+    enableAfterStep($(`#scenario-${scenario} button[data-step="retry"]`), false);
+  }
+}
+
 $('#new-key').addEventListener('click', () =>
   runStep(async () => {
     // Erase the old account first, so a throwaway key leaves nothing behind on the server.
     await api('DELETE', '/_sandbox/data');
-    apiKey = newApiKey();
+    useApiKey(newApiKey());
     saveApiKey(apiKey);
-    $('#api-key').textContent = apiKey;
-    for (const scenario of Object.keys(runs)) {
-      delete runs[scenario];
-      clearRun(scenario);
-      enableAfterStep($(`#scenario-${scenario} button[data-step="retry"]`), false);
-    }
     await refresh();
     explain(null, "New key: the old account's charges, keys and log were erased (DELETE /_sandbox/data); this browser starts over as a new account.");
   }),
 );
+
+// Another tab of this browser took a new key and erased the old account: this one follows, so
+// that it never sends a request under the erased account, which would leave something behind.
+window.addEventListener('storage', (event) => {
+  if (event.key !== KEY_STORAGE || !event.newValue || event.newValue === apiKey) return;
+  useApiKey(event.newValue);
+  void runStep(async () => {
+    await refresh();
+    explain(null, 'New key: another tab of this browser started over as a new account, and this one follows it.');
+  });
+});
 
 $('#api-key').textContent = apiKey;
 void runStep(refresh);

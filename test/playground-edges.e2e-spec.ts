@@ -1,0 +1,86 @@
+import { attempts, open, page, server, step, storedKey, text, usePlaygroundBrowser, usePlaygroundServer } from './playground-helpers';
+
+/**
+ * The retry playground away from its happy path: the keyboard, a step that overlaps the last one's
+ * explanation, an account with more charges than one page, a second tab, and oncepay gone. The
+ * tests run in order on one page; the last one stops the server.
+ */
+describe('the retry playground page, at its edges', () => {
+  usePlaygroundBrowser();
+  usePlaygroundServer();
+
+  /** The page's `data-steps`: how many steps it has finished. */
+  const stepsDone = async () => Number(await page.getAttribute('#playground', 'data-steps'));
+
+  it('loads without an error in the console or a failed request', async () => {
+    const problems: string[] = [];
+    page.on('console', (message) => {
+      if (message.type() === 'error') problems.push(message.text());
+    });
+    page.on('response', (response) => {
+      if (response.status() >= 400) problems.push(`${response.status()} ${response.url()}`);
+    });
+    await open();
+    expect(problems).toEqual([]);
+  });
+
+  it('gives the keyboard focus back to the button pressed, once its step has run', async () => {
+    await page.focus('[data-testid="replay-pay"]');
+    const before = await stepsDone();
+    await page.keyboard.press('Enter');
+    await page.waitForSelector(`#playground[data-steps="${before + 1}"]`, { state: 'attached' });
+    expect(await page.evaluate('document.activeElement?.dataset.testid')).toBe('replay-pay');
+  });
+
+  it("clears a card's explanation as a new run starts, so the last run's is never shown beside it", async () => {
+    await step('in-use-double');
+    expect(await text('in-use-explanation')).toMatch(/^The second request came while the first held the key/);
+    const before = await stepsDone();
+    await page.click('[data-testid="in-use-double"]');
+    // Mid-run: the first submit is held for 1.5 s.
+    await page.waitForSelector('[data-testid="in-use-attempts"] [data-field="status"]:text("held…")');
+    expect(await text('in-use-explanation')).toBe('');
+    await page.waitForSelector(`#playground[data-steps="${before + 1}"]`, { state: 'attached' });
+    expect(await text('in-use-explanation')).toMatch(/^The second request came while the first held the key/);
+  });
+
+  it('counts the charges as 100+ when the account has more than the one page it lists', async () => {
+    const key = await storedKey();
+    const charge = () =>
+      fetch(`${server.url}/v1/charges`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-www-form-urlencoded' },
+        body: 'amount=500&currency=usd&source=tok_visa',
+      });
+    for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 10 }, charge));
+    await open();
+    expect(await text('charges-count')).toBe('100+');
+  });
+
+  it('follows a new key taken in another tab, rather than go on under the account it erased', async () => {
+    const other = await page.context().newPage();
+    try {
+      await other.goto(`${server.url}/`);
+      await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+      await other.click('[data-testid="new-key"]');
+      await other.waitForSelector('#playground[data-steps="2"]', { state: 'attached' });
+      const newKey = ((await other.textContent('[data-testid="api-key"]')) ?? '').trim();
+      // The page reads in the browser: a string, since this file is compiled without the DOM's types.
+      await page.waitForFunction(`document.querySelector('[data-testid="api-key"]')?.textContent === ${JSON.stringify(newKey)}`);
+      await page.waitForFunction(`document.querySelector('[data-testid="charges-count"]')?.textContent === '0'`);
+      expect(await page.isDisabled('[data-testid="in-use-retry"]')).toBe(true);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('says oncepay could not be reached, not that it lost the answer, when the server is down', async () => {
+    server.proc.kill('SIGTERM');
+    await server.exited;
+    await step('lost-pay');
+    const [attempt] = await attempts('lost');
+    expect(attempt.status).toBe('not received');
+    expect(attempt.failure).toMatch(/oncepay does not answer \/health either$/);
+    expect(await text('lost-explanation')).toMatch(/^Could not reach oncepay: /);
+  });
+});
