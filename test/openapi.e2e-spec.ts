@@ -1,4 +1,5 @@
-import { bootApp, TestApp } from './helpers';
+import Ajv from 'ajv';
+import { bootApp, get, KEY, post, TestApp } from './helpers';
 
 /** The parts of an OpenAPI 3 document these tests read. */
 interface Schema {
@@ -22,6 +23,8 @@ interface OpenApiDocument {
 }
 
 const ERROR_SCHEMA_REF = '#/components/schemas/ErrorEnvelope';
+/** The schemas of answers, read off the views' output; the others describe what requests send. */
+const RESPONSE_SCHEMAS = ['Customer', 'DeletedCustomer', 'Charge', 'CustomerList', 'ChargeList'];
 
 describe('OpenAPI documentation', () => {
   let t: TestApp;
@@ -138,7 +141,8 @@ describe('OpenAPI documentation', () => {
 
   it('gives every parameter and body property a type: only metadata is an object', () => {
     const untyped: string[] = [];
-    for (const [name, schema] of Object.entries(doc.components.schemas)) {
+    const requestSchemas = Object.entries(doc.components.schemas).filter(([name]) => !RESPONSE_SCHEMAS.includes(name));
+    for (const [name, schema] of requestSchemas) {
       for (const [property, value] of Object.entries(schema.properties ?? {})) {
         const typed = value.$ref !== undefined || (value.type !== undefined && (value.type !== 'object' || property === 'metadata'));
         if (!typed) untyped.push(`${name}.${property}`);
@@ -172,6 +176,42 @@ describe('OpenAPI documentation', () => {
     for (const [path, ops] of posts) {
       expect({ path, statuses: Object.keys(ops.post.responses) }).toEqual({ path, statuses: expect.arrayContaining(['413', '415']) });
     }
+  });
+
+  it('describes the body of every customer and charge answer, each of which fits its schema', async () => {
+    const ajv = new Ajv({ strict: false, allErrors: true });
+    ajv.addSchema({ $id: 'oncepay', components: { schemas: doc.components.schemas } });
+    const fits = (name: string, body: unknown) => {
+      const validate = ajv.getSchema(`oncepay#/components/schemas/${name}`)!;
+      return validate(body) ? [] : (validate.errors ?? []).map((e) => `${name}${e.instancePath} ${e.message}`);
+    };
+    const bodyOf = (path: string, method: string, status = '200') =>
+      operation(path, method).responses[status].content?.['application/json']?.schema.$ref?.split('/').pop();
+
+    expect([bodyOf('/v1/charges', 'post'), bodyOf('/v1/charges/{id}/capture', 'post'), bodyOf('/v1/charges', 'get')]).toEqual(['Charge', 'Charge', 'ChargeList']);
+    expect([bodyOf('/v1/customers', 'post'), bodyOf('/v1/customers/{id}', 'delete'), bodyOf('/v1/customers', 'get')]).toEqual(['Customer', 'DeletedCustomer', 'CustomerList']);
+
+    const { body: customer } = await post(t, '/v1/customers', { email: 'c@example.com', name: 'C', metadata: { a: '1' } }).expect(200);
+    const { body: bare } = await post(t, '/v1/customers', {}).expect(200);
+    const { body: expanded } = await post(t, '/v1/charges', { amount: 900, currency: 'eur', customer: customer.id, expand: ['customer'] }).expect(200);
+    const { body: authorised } = await post(t, '/v1/charges', { amount: 900, currency: 'usd', source: 'tok_amex', capture: false }).expect(200);
+    const { body: captured } = await post(t, `/v1/charges/${authorised.id}/capture`, { amount: 600 }).expect(200);
+    const declined = await post(t, '/v1/charges', { amount: 900, currency: 'usd', source: 'tok_chargeDeclinedIncorrectCvc' }).expect(402);
+    const { body: failed } = await get(t, `/v1/charges/${declined.body.error.charge}`).expect(200);
+    const { body: charges } = await get(t, '/v1/charges?expand[]=data.customer').expect(200);
+    const { body: customers } = await get(t, '/v1/customers').expect(200);
+    const { body: deleted } = await t.http().delete(`/v1/customers/${bare.id}`).auth(KEY, '').expect(200);
+
+    expect([
+      ...fits('Customer', customer),
+      ...fits('Customer', bare),
+      ...[expanded, authorised, captured, failed].flatMap((charge) => fits('Charge', charge)),
+      ...fits('ChargeList', charges),
+      ...fits('CustomerList', customers),
+      ...fits('DeletedCustomer', deleted),
+    ]).toEqual([]);
+    // The schema is not so loose that anything fits it.
+    expect(fits('Charge', { ...captured, amount: '900' })).toEqual(['Charge/amount must be integer']);
   });
 
   it('lists the sandbox faults as an enum', () => {

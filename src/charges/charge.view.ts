@@ -2,9 +2,9 @@ import type Stripe from 'stripe';
 import { cardFingerprint } from '../common/ids';
 import { unixSeconds } from '../common/timestamps';
 import { Customer } from '../customers/customer.entity';
-import { customerView, deletedCustomerView } from '../customers/customer.view';
+import { customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
 import { Charge } from './charge.entity';
-import { SOURCE_BRAND_NAMES } from './test-sources';
+import { SOURCE_BRAND_NAMES, TEST_SOURCES } from './test-sources';
 
 /** What `expand[]` may name on a charge. */
 export const CHARGE_EXPANDABLE = ['customer'] as const;
@@ -40,6 +40,55 @@ function outcome(charge: Charge): Stripe.Charge.Outcome {
 function customerField(charge: Charge, expanded: Customer | null | undefined): Stripe.Charge['customer'] {
   if (charge.customer === null || expanded === undefined) return charge.customer;
   return expanded ? customerView(expanded) : deletedCustomerView(charge.customer);
+}
+
+/**
+ * Charges as `chargeView` renders them, for the OpenAPI document's schema (`schemaOf`): one in
+ * each state that fills other fields (captured, only authorised, declined), and with its
+ * customer expanded, present or deleted since.
+ */
+export function chargeSamples(): Stripe.Charge[] {
+  // Both tokens are rows of TEST_SOURCES, and the second one's row has a decline.
+  const captured = {
+    id: 'ch_1a2b3c',
+    account: 'acct_sample',
+    seq: '1',
+    created: new Date('2026-01-01T00:00:00Z'),
+    amount: 2000,
+    amountCaptured: 2000,
+    amountRefunded: 0,
+    currency: 'usd',
+    customer: 'cus_1a2b3c',
+    description: 'Order 42',
+    receiptEmail: 'jenny@example.com',
+    metadata: { order: '42' },
+    status: 'succeeded',
+    captured: true,
+    failureCode: null,
+    failureMessage: null,
+    declineCode: null,
+    card: TEST_SOURCES.get('tok_visa')!.card,
+  } satisfies Partial<Charge>;
+  const authorised = { ...captured, id: 'ch_4d5e6f', captured: false, amountCaptured: 0 };
+  const decline = TEST_SOURCES.get('tok_chargeDeclinedInsufficientFunds')!;
+  const declined = {
+    ...authorised,
+    id: 'ch_7g8h9i',
+    customer: null,
+    description: null,
+    receiptEmail: null,
+    status: 'failed',
+    failureCode: decline.decline!.code,
+    failureMessage: decline.decline!.message,
+    declineCode: decline.decline!.decline_code,
+    card: decline.card,
+  } satisfies Partial<Charge>;
+  const [customer] = sampleCustomers();
+  return [
+    ...[captured, authorised, declined].map((fields) => chargeView(Object.assign(new Charge(), fields))),
+    chargeView(Object.assign(new Charge(), { ...captured, customer: customer.id }), customer),
+    chargeView(Object.assign(new Charge(), captured), null),
+  ];
 }
 
 /**

@@ -1,6 +1,6 @@
 import { Body, Controller, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { ApiBadRequest, ApiErrorResponse, ApiIdempotentPost, ApiObjectId, ApiV1Controller } from '../common/api-docs';
+import { ApiOperation } from '@nestjs/swagger';
+import { ApiBadRequest, ApiErrorResponse, ApiIdempotentPost, ApiObjectId, ApiObjectResponse, ApiV1Controller } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { CardError } from '../common/errors';
 import { listEnvelope } from '../common/list';
@@ -23,7 +23,7 @@ export class ChargesController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a charge', description: 'Needs a `source` (a test token or card number) or a `customer`.' })
-  @ApiIdempotentPost('The new charge.')
+  @ApiIdempotentPost('The new charge.', 'Charge')
   @ApiErrorResponse(
     402,
     '`card_error`: the test source declines (`card_declined`, `expired_card`, `incorrect_cvc`, `processing_error`). ' +
@@ -46,7 +46,7 @@ export class ChargesController {
 
   @Get()
   @ApiOperation({ summary: 'List charges, newest first' })
-  @ApiOkResponse({ description: 'A list object: `{object: "list", url, has_more, data}`.' })
+  @ApiObjectResponse('A list object: `{object: "list", url, has_more, data}`.', 'ChargeList')
   async list(@Account() account: string, @Query() params: ListChargesDto) {
     const { rows, hasMore } = await this.charges.list(account, params);
     const customers = params.expand?.includes('data.customer') ? await this.charges.customersOf(account, rows) : undefined;
@@ -57,7 +57,7 @@ export class ChargesController {
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a charge' })
   @ApiObjectId('charge', 'ch')
-  @ApiOkResponse({ description: 'The charge.' })
+  @ApiObjectResponse('The charge.', 'Charge')
   async retrieve(@Account() account: string, @Param('id') id: string, @Query() params: RetrieveChargeDto) {
     return this.view(account, await this.charges.retrieve(account, id), params.expand);
   }
@@ -66,7 +66,7 @@ export class ChargesController {
   @HttpCode(200)
   @ApiOperation({ summary: "Update a charge's description or metadata" })
   @ApiObjectId('charge', 'ch')
-  @ApiIdempotentPost('The updated charge.', UpdateChargeDto)
+  @ApiIdempotentPost('The updated charge.', 'Charge', UpdateChargeDto)
   async update(@Account() account: string, @Param('id') id: string, @Body() dto: UpdateChargeDto) {
     return this.view(account, await this.charges.update(account, id, dto), dto.expand);
   }
@@ -75,7 +75,7 @@ export class ChargesController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Capture an authorised charge (created with `capture=false`)' })
   @ApiObjectId('charge', 'ch')
-  @ApiIdempotentPost('The captured charge.', CaptureChargeDto)
+  @ApiIdempotentPost('The captured charge.', 'Charge', CaptureChargeDto)
   @ApiBadRequest('`charge_already_captured` when captured before (saved under the key and replayed, as an outcome).')
   async capture(@Account() account: string, @Param('id') id: string, @Body() dto: CaptureChargeDto) {
     return this.view(account, await this.charges.capture(account, id, dto), dto.expand);

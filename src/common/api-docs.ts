@@ -20,12 +20,15 @@ import {
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
+import { chargeSamples } from '../charges/charge.view';
+import { customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
 import { FAULTS } from '../sandbox/faults';
 import { MAX_FAULT_DELAY_MS } from '../sandbox/sandbox.constants';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IN_USE_RETRY_AFTER_SECONDS } from '../idempotency/idempotency.constants';
 import { keyInUseError, keyReusedError } from '../idempotency/idempotency.errors';
 import type { ApiError, ErrorType } from './errors';
 import { METADATA_MAX_KEYS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH } from './metadata';
+import { listSchemaOf, schemaOf } from './response-schemas';
 
 /**
  * The OpenAPI description of oncepay, served at `/docs` (Swagger UI) and `/docs-json`. It is
@@ -37,6 +40,14 @@ import { METADATA_MAX_KEYS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH }
 /** Where the documentation is served, relative to the server's root. */
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
+
+/** The objects the API answers with, by the name their schema has in the document (`withResponseSchemas`). */
+type ResponseSchema = 'Customer' | 'DeletedCustomer' | 'Charge' | 'CustomerList' | 'ChargeList';
+const schemaRef = (name: ResponseSchema) => ({ $ref: `#/components/schemas/${name}` });
+
+/** A 200 whose body is one of `schemas`. */
+export const ApiObjectResponse = (description: string, ...schemas: ResponseSchema[]) =>
+  ApiOkResponse({ description, schema: schemas.length === 1 ? schemaRef(schemas[0]) : { oneOf: schemas.map(schemaRef) } });
 
 /** The names of the two security schemes: the same `sk_test_…` key, sent either way. */
 const BEARER = 'bearer';
@@ -172,10 +183,10 @@ export const ApiPostBody = () =>
 
 /**
  * A POST under `/v1`: its bodies, its `Idempotency-Key`, and the answers a key can give
- * (CONTRACT §5). `ok` describes the endpoint's own success. An endpoint all of whose parameters
+ * (CONTRACT §5). `ok` describes the endpoint's own success, and `schema` names its body. An endpoint all of whose parameters
  * are optional names its DTO in `optionalBody`, so that an empty body is documented as valid.
  */
-export const ApiIdempotentPost = (ok: string, optionalBody?: Type) =>
+export const ApiIdempotentPost = (ok: string, schema: ResponseSchema, optionalBody?: Type) =>
   applyDecorators(
     ...(optionalBody ? [ApiBody({ type: optionalBody, required: false })] : []),
     ApiPostBody(),
@@ -193,6 +204,7 @@ export const ApiIdempotentPost = (ok: string, optionalBody?: Type) =>
     }),
     ApiOkResponse({
       description: ok,
+      schema: schemaRef(schema),
       headers: {
         'Idempotency-Key': header("The request's key, echoed when one was sent."),
         'Idempotent-Replayed': header('`true` when this is a stored answer replayed for a retry.', 'true'),
@@ -271,6 +283,26 @@ function withBracketNotation(document: OpenAPIObject): OpenAPIObject {
   return document;
 }
 
+/**
+ * Adds the schemas that responses refer to (`ApiObjectResponse`), read off sample objects as the
+ * views render them (`schemaOf`), each with its first sample as the example.
+ */
+function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
+  // An expanded customer, or the stub of one deleted since, nested in a charge.
+  const refOf = (value: Record<string, unknown>) =>
+    value.object === 'customer' ? schemaRef(value.deleted === true ? 'DeletedCustomer' : 'Customer').$ref : undefined;
+  const described = (samples: object[]): SchemaObject => ({ ...schemaOf(samples, refOf), example: samples[0] });
+  const schemas: Record<ResponseSchema, SchemaObject> = {
+    Customer: described(sampleCustomers().map(customerView)),
+    DeletedCustomer: described([deletedCustomerView('cus_1a2b3c')]),
+    Charge: described(chargeSamples()),
+    CustomerList: listSchemaOf(schemaRef('Customer').$ref, '/v1/customers'),
+    ChargeList: listSchemaOf(schemaRef('Charge').$ref, '/v1/charges'),
+  };
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...schemas } };
+  return document;
+}
+
 /** Builds the document from the controllers and serves it: Swagger UI at `/docs`, JSON at `/docs-json`. */
 export function setupApiDocs(app: INestApplication): void {
   const config = new DocumentBuilder()
@@ -285,5 +317,5 @@ export function setupApiDocs(app: INestApplication): void {
     .addBasicAuth({ type: 'http', scheme: 'basic', description: 'HTTP Basic with the sk_test_… key as user name and no password.' }, BASIC)
     .build();
   // A factory, so the document is built on its first request, not on every boot.
-  SwaggerModule.setup(DOCS_PATH, app, () => withBracketNotation(SwaggerModule.createDocument(app, config)), { jsonDocumentUrl: DOCS_JSON_PATH });
+  SwaggerModule.setup(DOCS_PATH, app, () => withResponseSchemas(withBracketNotation(SwaggerModule.createDocument(app, config))), { jsonDocumentUrl: DOCS_JSON_PATH });
 }

@@ -33,6 +33,17 @@ export function customerView(customer: Customer): Stripe.Customer {
   };
 }
 
+/**
+ * Sample customers, for the OpenAPI document's schema of what `customerView` renders (`schemaOf`):
+ * one with every field oncepay fills set, and one with none.
+ */
+export function sampleCustomers(): Customer[] {
+  const base = { account: 'acct_sample', seq: '1', created: new Date('2026-01-01T00:00:00Z'), balance: 0, invoicePrefix: '1A2B3C4D' };
+  const full = { ...base, id: 'cus_1a2b3c', email: 'jenny@example.com', name: 'Jenny Rosen', description: 'A regular', phone: '+1 555 0100', metadata: { order: '42' } };
+  const bare = { ...base, id: 'cus_4d5e6f', email: null, name: null, description: null, phone: null, metadata: {} };
+  return [full, bare].map((fields) => Object.assign(new Customer(), fields));
+}
+
 /** What `DELETE /v1/customers/:id` answers. */
 export function deletedCustomerView(id: string): Stripe.DeletedCustomer {
   return { id, object: 'customer', deleted: true };

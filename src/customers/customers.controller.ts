@@ -1,6 +1,6 @@
 import { Body, Controller, Delete, Get, HttpCode, Param, Post, Query, UseGuards } from '@nestjs/common';
-import { ApiOkResponse, ApiOperation } from '@nestjs/swagger';
-import { ApiIdempotentPost, ApiObjectId, ApiV1Controller } from '../common/api-docs';
+import { ApiOperation } from '@nestjs/swagger';
+import { ApiIdempotentPost, ApiObjectId, ApiObjectResponse, ApiV1Controller } from '../common/api-docs';
 import { Account, AuthGuard } from '../common/auth.guard';
 import { listEnvelope } from '../common/list';
 import { NoParamsPipe } from '../common/validation';
@@ -20,14 +20,14 @@ export class CustomersController {
   @Post()
   @HttpCode(200)
   @ApiOperation({ summary: 'Create a customer' })
-  @ApiIdempotentPost('The new customer.', CreateCustomerDto)
+  @ApiIdempotentPost('The new customer.', 'Customer', CreateCustomerDto)
   async create(@Account() account: string, @Body() dto: CreateCustomerDto) {
     return customerView(await this.customers.create(account, dto));
   }
 
   @Get()
   @ApiOperation({ summary: 'List customers, newest first' })
-  @ApiOkResponse({ description: 'A list object: `{object: "list", url, has_more, data}`.' })
+  @ApiObjectResponse('A list object: `{object: "list", url, has_more, data}`.', 'CustomerList')
   async list(@Account() account: string, @Query() params: ListCustomersDto) {
     const { rows, hasMore } = await this.customers.list(account, params);
     return listEnvelope('/v1/customers', rows.map(customerView), hasMore);
@@ -36,7 +36,7 @@ export class CustomersController {
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a customer' })
   @ApiObjectId('customer', 'cus')
-  @ApiOkResponse({ description: 'The customer, or `{id, object: "customer", deleted: true}` for one deleted since, as Stripe answers.' })
+  @ApiObjectResponse('The customer, or `{id, object: "customer", deleted: true}` for one deleted since, as Stripe answers.', 'Customer', 'DeletedCustomer')
   async retrieve(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
     const customer = await this.customers.retrieveOrDeleted(account, id);
     return customer === 'deleted' ? deletedCustomerView(id) : customerView(customer);
@@ -46,7 +46,7 @@ export class CustomersController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Update a customer; an empty value clears a field' })
   @ApiObjectId('customer', 'cus')
-  @ApiIdempotentPost('The updated customer.', UpdateCustomerDto)
+  @ApiIdempotentPost('The updated customer.', 'Customer', UpdateCustomerDto)
   async update(@Account() account: string, @Param('id') id: string, @Body() dto: UpdateCustomerDto) {
     return customerView(await this.customers.update(account, id, dto));
   }
@@ -54,7 +54,7 @@ export class CustomersController {
   @Delete(':id')
   @ApiOperation({ summary: 'Delete a customer' })
   @ApiObjectId('customer', 'cus')
-  @ApiOkResponse({ description: '`{id, object: "customer", deleted: true}`.' })
+  @ApiObjectResponse('`{id, object: "customer", deleted: true}`.', 'DeletedCustomer')
   async remove(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
     await this.customers.remove(account, id);
     return deletedCustomerView(id);

@@ -1,0 +1,88 @@
+import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+
+/**
+ * OpenAPI schemas of what the API answers, read off the answers themselves. The views
+ * (`chargeView`, `customerView`, …) are the one description of each object's shape; rather than
+ * write it again as decorated classes, which would drift from them, the document describes a few
+ * sample objects as the views render them. A sample set should hold every state that changes a
+ * field's type (a declined charge has a `failure_code`, a captured one a `balance_transaction`).
+ */
+
+/** Fields that are hashes of strings under any keys, whatever keys the samples happen to hold. */
+const STRING_MAPS = new Set(['metadata']);
+
+/** The JSON type of a value, as a schema names it. */
+function typeOf(value: unknown): string {
+  if (Array.isArray(value)) return 'array';
+  if (typeof value === 'number') return Number.isInteger(value) ? 'integer' : 'number';
+  return typeof value;
+}
+
+/**
+ * Where an object the API nests in another (an expanded customer) has a schema of its own: the
+ * `$ref` of its schema, or undefined to describe it in place.
+ */
+export type RefOf = (value: Record<string, unknown>) => string | undefined;
+
+/**
+ * The schema that every one of `samples` fits: the union of their types, nullable if any is
+ * null; an object's properties are the union of the samples', required when every sample that is
+ * an object has them. A field that is null in every sample is one oncepay never fills. Nested
+ * objects that `refOf` names are referred to, not described again.
+ */
+export function schemaOf(samples: object[], refOf: RefOf = () => undefined): SchemaObject {
+  // The samples themselves are described in place, whatever `refOf` says of them.
+  return describe(samples, (value) => (samples.includes(value) ? undefined : refOf(value)), '') as SchemaObject;
+}
+
+/** `schemaOf` for the values of one field (`name`) across the samples, or the samples themselves. */
+function describe(samples: unknown[], refOf: RefOf, name: string): SchemaObject | ReferenceObject {
+  const present = samples.filter((value) => value !== null);
+  const nullable = present.length < samples.length ? { nullable: true } : {};
+  // No type: the value is always null, and a schema without a type allows null already.
+  if (present.length === 0) return { description: 'Always null in oncepay.' };
+  if (STRING_MAPS.has(name)) return { type: 'object', additionalProperties: { type: 'string' }, ...nullable };
+  const types = [...new Set(present.map(typeOf))];
+  if (types.length > 1) {
+    // anyOf, not oneOf: the alternatives are of different types, and null, when it may be, is
+    // allowed by the first of them only (OpenAPI 3.0 has no type of its own for null, and a
+    // `$ref` takes no other keyword beside it, so a referred object is never first).
+    const alternatives = types.map((type) => describe(present.filter((v) => typeOf(v) === type), refOf, name));
+    alternatives.sort((a, b) => Number('$ref' in a || 'anyOf' in a) - Number('$ref' in b || 'anyOf' in b));
+    return { anyOf: [{ ...alternatives[0], ...nullable }, ...alternatives.slice(1)] };
+  }
+  const [type] = types;
+  if (type === 'array') return { type, items: describe((present as unknown[][]).flat(), refOf, name), ...nullable };
+  if (type !== 'object') return { type, ...nullable };
+  const objects = present as Record<string, unknown>[];
+  const refs = [...new Set(objects.map(refOf))];
+  if (refs.every((ref) => ref !== undefined)) {
+    const referred: (SchemaObject | ReferenceObject)[] = refs.map(($ref) => ({ $ref }));
+    // As above, null needs an alternative of its own beside a `$ref`.
+    if (nullable.nullable) referred.unshift({ type: 'object', nullable: true, enum: [null] });
+    return referred.length === 1 ? referred[0] : { anyOf: referred };
+  }
+  const keys = [...new Set(objects.flatMap((o) => Object.keys(o)))];
+  const required = keys.filter((key) => objects.every((o) => key in o));
+  return {
+    type,
+    // A field a sample lacks is not thereby null: only the samples that have it describe it.
+    properties: Object.fromEntries(keys.map((key) => [key, describe(objects.filter((o) => key in o).map((o) => o[key]), refOf, key)])),
+    ...(required.length > 0 ? { required } : {}),
+    ...nullable,
+  };
+}
+
+/** A list object of `item`s, as every list endpoint answers (`listEnvelope`). */
+export function listSchemaOf(itemRef: string, url: string): SchemaObject {
+  return {
+    type: 'object',
+    required: ['object', 'url', 'has_more', 'data'],
+    properties: {
+      object: { type: 'string', enum: ['list'] },
+      url: { type: 'string', example: url },
+      has_more: { type: 'boolean' },
+      data: { type: 'array', items: { $ref: itemRef } },
+    },
+  };
+}
