@@ -44,6 +44,19 @@ describe('the retry playground page, at its edges', () => {
     expect(await text('in-use-explanation')).toMatch(/^The second request came while the first held the key/);
   });
 
+  it("describes each card's buttons by the card's heading, as the side panel names the card", async () => {
+    const described = await page.$$eval('.scenario button', (buttons) =>
+      buttons.map((b) => b.ownerDocument.getElementById(b.getAttribute('aria-describedby') ?? '')?.textContent === b.closest('article')?.querySelector('h2')?.textContent),
+    );
+    expect(described).toEqual(Array(10).fill(true));
+    expect(await text('last-explanation')).toMatch(/^Card 3 · Double submit while the first is in flight/);
+  });
+
+  it('says on a faulted line of the request log what the fault left behind', async () => {
+    const title = await page.getAttribute('[data-testid="timeline-entry"][data-outcome="faulted"] [data-field="outcome"]', 'title');
+    expect(title).toBe('the fault held it in flight, its key locked, before it ran');
+  });
+
   it('counts the charges as 100+ when the account has more than the one page it lists', async () => {
     const key = await storedKey();
     const charge = () =>

@@ -1,13 +1,16 @@
 // How the retry playground shows things: the cards' attempts, the account's charges and the
 // request-log timeline. Everything is built as DOM nodes; nothing from the server is parsed as HTML.
 
-/** The five cards, in page order; `useKey` is false for the card whose requests carry no key. */
+/**
+ * The five cards, in page order, titled as their headings are; `useKey` is false for the card
+ * whose requests carry no key.
+ */
 export const SCENARIOS = {
   replay: { title: 'Retry after a success', useKey: true },
   mismatch: { title: 'Same key, different amount', useKey: true },
-  'in-use': { title: 'Double submit', useKey: true },
+  'in-use': { title: 'Double submit while the first is in flight', useKey: true },
   lost: { title: 'The answer is lost', useKey: true },
-  'no-key': { title: 'Lost answer, no key', useKey: false },
+  'no-key': { title: 'The answer is lost, and there is no key', useKey: false },
 };
 
 const STATUS_TEXT = {
@@ -24,6 +27,20 @@ const OUTCOME_NOTES = {
   key_reused: 'the key belongs to other parameters; nothing ran',
   rejected: 'refused before it ran',
   faulted: 'a sandbox fault acted on it',
+};
+
+/**
+ * What each sandbox fault left on the server (CONTRACT §6), shown on hover over a `faulted` line:
+ * the outcome says a fault acted, and this says whether the request ran.
+ */
+const FAULT_EFFECTS = {
+  drop_after_commit: 'it ran and committed; then the fault closed the connection without an answer',
+  drop_before_execute: 'the fault closed the connection before it ran; nothing was kept',
+  error_after_commit: 'it ran and committed; then the fault answered 500 instead',
+  error_before_execute: 'the fault answered 500 before it ran; nothing was kept',
+  delay: 'it ran and committed; the fault only made the answer late',
+  hold: 'the fault held it in flight, its key locked, before it ran',
+  rate_limit: 'the fault answered 429; nothing ran',
 };
 
 const money = new Intl.NumberFormat('en-US', { style: 'currency', currency: 'USD' });
@@ -188,7 +205,11 @@ export function renderTimeline(entries, showReads) {
             el('span', { class: 'event-method' }, e.method),
             el('span', { class: 'event-path' }, e.path),
             el('span', { class: `pill pill-${tone(e.status)}`, 'data-field': 'status' }, e.status === null ? 'no response' : String(e.status)),
-            el('span', { class: `outcome outcome-${e.outcome}`, 'data-field': 'outcome', title: OUTCOME_NOTES[e.outcome] }, e.outcome),
+            el(
+              'span',
+              { class: `outcome outcome-${e.outcome}`, 'data-field': 'outcome', title: (e.fault && FAULT_EFFECTS[e.fault]) || OUTCOME_NOTES[e.outcome] },
+              e.outcome,
+            ),
           ),
           el(
             'div',
