@@ -65,7 +65,9 @@ describe('the retry playground page, at its edges', () => {
         headers: { Authorization: `Bearer ${key}`, 'Content-Type': 'application/x-www-form-urlencoded' },
         body: 'amount=500&currency=usd&source=tok_visa',
       });
+    // 101: one more than the page lists, whatever the earlier tests left in the account.
     for (let i = 0; i < 10; i++) await Promise.all(Array.from({ length: 10 }, charge));
+    await charge();
     await open();
     expect(await text('charges-count')).toBe('100+');
   });
@@ -81,18 +83,42 @@ describe('the retry playground page, at its edges', () => {
       // The page reads in the browser: a string, since this file is compiled without the DOM's types.
       await page.waitForFunction(`document.querySelector('[data-testid="api-key"]')?.textContent === ${JSON.stringify(newKey)}`);
       await page.waitForFunction(`document.querySelector('[data-testid="charges-count"]')?.textContent === '0'`);
+      await page.waitForSelector('#playground[data-busy="false"]', { state: 'attached' });
       expect(await page.isDisabled('[data-testid="in-use-retry"]')).toBe(true);
+      expect(await page.isDisabled('[data-testid="in-use-double"]')).toBe(false);
     } finally {
       await other.close();
     }
   });
 
-  it('says oncepay could not be reached, not that it lost the answer, when the server is down', async () => {
+  it('follows a new key taken in another tab only once the step running here has ended', async () => {
+    const other = await page.context().newPage();
+    try {
+      await other.goto(`${server.url}/`);
+      await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+      const before = Number(await page.getAttribute('#playground', 'data-steps'));
+      await page.click('[data-testid="in-use-double"]');
+      // The other tab takes its new key while this one's first submit is held (1.5 s).
+      await page.waitForSelector('[data-testid="in-use-attempts"] [data-field="status"]:text("held…")');
+      await other.click('[data-testid="new-key"]');
+      await other.waitForSelector('#playground[data-steps="2"]', { state: 'attached' });
+      // The double submit ends as it began, under one key, and then the page follows the new one.
+      await page.waitForSelector(`#playground[data-steps="${before + 2}"][data-busy="false"]`, { state: 'attached' });
+      expect(await text('api-key')).toBe(((await other.textContent('[data-testid="api-key"]')) ?? '').trim());
+      const buttons = await page.$$eval('.scenario button', (all) => all.map((b) => [b.getAttribute('data-testid'), (b as { disabled?: boolean }).disabled]));
+      expect(buttons.filter(([, disabled]) => disabled).map(([id]) => id)).toEqual(['replay-retry', 'mismatch-retry', 'in-use-retry', 'lost-retry', 'no-key-retry']);
+      expect(await text('last-explanation')).toMatch(/^New key: another tab/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('says oncepay is down, not that it dropped the answer, when the server is stopped', async () => {
     server.proc.kill('SIGTERM');
     await server.exited;
     await step('lost-pay');
     const [attempt] = await attempts('lost');
-    expect(attempt.status).toBe('not received');
+    expect(attempt.status).toBe('no answer, oncepay down');
     expect(attempt.failure).toMatch(/oncepay does not answer \/health either$/);
     expect(await text('lost-explanation')).toMatch(/^Could not reach oncepay: /);
   });

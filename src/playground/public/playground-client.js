@@ -53,8 +53,8 @@ export async function api(method, path) {
 /**
  * Sends one `POST /v1/charges` as a form, as Stripe's clients do, and reports what the client
  * saw. A lost answer is an outcome here, not an error: when oncepay drops the connection, the
- * fetch rejects, and the attempt says so; or says that oncepay never received the request, when
- * it does not answer at all.
+ * fetch rejects, and the attempt says so; or says that oncepay is down, when it does not answer
+ * at all.
  */
 export async function charge(run, { amount = AMOUNT, fault } = {}) {
   const headers = { Authorization: `Bearer ${apiKey}` };
@@ -90,8 +90,9 @@ export async function charge(run, { amount = AMOUNT, fault } = {}) {
     else attempt.error = json.error ?? { message: 'The answer had no error envelope.' };
   } catch (error) {
     attempt.failure = error instanceof Error ? error.message : String(error);
-    // A fetch rejects alike when oncepay drops the connection and when it cannot be reached at
-    // all; only in the first case did the request arrive. oncepay answering /health tells them apart.
+    // A fetch rejects alike when oncepay drops the connection (the fault) and when it is not
+    // there at all (stopped, or killed in the middle of the request, maybe after its commit).
+    // oncepay answering /health tells the two apart; the second leaves the request's fate unknown.
     if (await reachable()) attempt.dropped = true;
     else attempt.unreachable = true;
   }

@@ -58,7 +58,7 @@ export const isExecuted = (a) => a.status === 200 && a.replayed !== 'true';
 
 /** What one answer was, in a few words. */
 export function summary(a) {
-  if (a.unreachable) return 'no answer: oncepay could not be reached, so the request was never received';
+  if (a.unreachable) return 'no answer, and oncepay does not answer now (stopped? the request may or may not have reached it)';
   if (a.dropped) return 'no answer (the connection closed)';
   if (isReplay(a)) return `${a.status}, replayed`;
   if (a.status === 200) return `${a.status}, charge ${a.charge}`;
@@ -86,7 +86,7 @@ const tone = (status) => (status === null ? 'dropped' : status < 300 ? 'ok' : st
 function statusPill(a) {
   const attrs = (kind) => ({ class: `pill pill-${kind}`, 'data-field': 'status' });
   if (a.pending) return el('span', attrs('pending'), a.fault?.startsWith('hold') ? 'held…' : 'sending…');
-  if (a.unreachable) return el('span', attrs('dropped'), 'not received');
+  if (a.unreachable) return el('span', attrs('dropped'), 'no answer, oncepay down');
   if (a.dropped) return el('span', attrs('dropped'), 'no response');
   return el('span', attrs(tone(a.status)), `${a.status} ${STATUS_TEXT[a.status] ?? ''}`.trim());
 }

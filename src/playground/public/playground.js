@@ -176,6 +176,7 @@ async function runStep(work, scenario = null) {
     setBusy(false);
     if (focused instanceof HTMLButtonElement && !focused.disabled && document.activeElement !== focused) focused.focus();
     main.dataset.steps = String(Number(main.dataset.steps) + 1);
+    if (keyFromOtherTab) followOtherTab();
   }
 }
 
@@ -223,15 +224,28 @@ $('#new-key').addEventListener('click', () =>
   }),
 );
 
-// Another tab of this browser took a new key and erased the old account: this one follows, so
-// that it never sends a request under the erased account, which would leave something behind.
-window.addEventListener('storage', (event) => {
-  if (event.key !== KEY_STORAGE || !event.newValue || event.newValue === apiKey) return;
-  useApiKey(event.newValue);
+/** A new key another tab of this browser took, which this one has yet to follow. */
+let keyFromOtherTab = null;
+
+/** Follows the key another tab took, as a step of its own, so that no step runs across the change. */
+function followOtherTab() {
+  const key = keyFromOtherTab;
+  keyFromOtherTab = null;
   void runStep(async () => {
+    useApiKey(key);
     await refresh();
     explain(null, 'New key: another tab of this browser started over as a new account, and this one follows it.');
   });
+}
+
+// Another tab of this browser took a new key and erased the old account: this one follows it, so
+// that its next requests do not go to the erased account and leave something behind there. A step
+// running here at that moment ends first, under the account it began with (what it sends meanwhile
+// lands in that account, after the erase); the key changes once it has ended.
+window.addEventListener('storage', (event) => {
+  if (event.key !== KEY_STORAGE || !event.newValue || event.newValue === apiKey) return;
+  keyFromOtherTab = event.newValue;
+  if (main.dataset.busy !== 'true') followOtherTab();
 });
 
 $('#api-key').textContent = apiKey;
