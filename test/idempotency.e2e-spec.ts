@@ -250,13 +250,14 @@ describe('the transaction isolation the locked path relies on', () => {
 });
 
 describe('settings a DATABASE_URL carries', () => {
-  it('keeps READ COMMITTED and the timeouts when the URL sends options and a lock_timeout of its own', async () => {
+  it('keeps READ COMMITTED and the timeouts when the URL sends options and timeouts of its own', async () => {
     const url = new URL(testDatabaseUrl());
     url.searchParams.set(
       'options',
       '-c default_transaction_isolation=serializable -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c statement_timeout=12345',
     );
     url.searchParams.set('lock_timeout', '0');
+    url.searchParams.set('idle_in_transaction_session_timeout', '0');
     const app = await createApp(url.toString(), false);
     await app.init();
     try {

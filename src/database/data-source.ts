@@ -53,12 +53,18 @@ const CONNECTION_SETTINGS =
   `-c idle_in_transaction_session_timeout=${IDLE_IN_TRANSACTION_TIMEOUT_MS}`;
 
 /**
+ * Settings of CONNECTION_SETTINGS that pg also reads from a URL's query (`?lock_timeout=0`) and
+ * sends as startup parameters of their own, which PostgreSQL applies after `options`.
+ */
+const URL_SETTINGS_OVERRIDING = ['lock_timeout', 'idle_in_transaction_session_timeout'];
+
+/**
  * The URL to connect with, and the startup `options` to send with it. A URL may carry settings of
  * its own (`?options=-c search_path=…`, `?lock_timeout=0`), and pg lets its `options` replace the
- * ones given beside it, and sends its `lock_timeout` after them, which PostgreSQL applies last: so
- * either would undo CONNECTION_SETTINGS, READ COMMITTED included. Both are taken out of the URL;
- * its options are sent first, and CONNECTION_SETTINGS after them, which PostgreSQL applies in
- * order, so that oncepay's win and the URL's others still apply.
+ * ones given beside it, and sends the URL_SETTINGS_OVERRIDING after them, which PostgreSQL applies
+ * last: so either would undo CONNECTION_SETTINGS, READ COMMITTED included. All are taken out of
+ * the URL; its options are sent first, and CONNECTION_SETTINGS after them, which PostgreSQL
+ * applies in order, so that oncepay's win and the URL's others still apply.
  */
 function connectionSettings(url: string): { url: string; options: string } {
   let parsed: URL;
@@ -69,9 +75,10 @@ function connectionSettings(url: string): { url: string; options: string } {
     return { url, options: CONNECTION_SETTINGS };
   }
   const theirs = parsed.searchParams.get('options');
-  if (theirs === null && !parsed.searchParams.has('lock_timeout')) return { url, options: CONNECTION_SETTINGS };
+  const overriding = URL_SETTINGS_OVERRIDING.filter((name) => parsed.searchParams.has(name));
+  if (theirs === null && overriding.length === 0) return { url, options: CONNECTION_SETTINGS };
   parsed.searchParams.delete('options');
-  parsed.searchParams.delete('lock_timeout');
+  for (const name of overriding) parsed.searchParams.delete(name);
   return { url: parsed.toString(), options: theirs ? `${theirs} ${CONNECTION_SETTINGS}` : CONNECTION_SETTINGS };
 }
 
@@ -97,7 +104,7 @@ export function dataSourceOptions(databaseUrl: string): DataSourceOptions {
       Client: PreparingClient,
       max: POOL_SIZE + HOLD_CONNECTIONS,
       connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
-      // READ COMMITTED and the lock timeout, after any settings of the URL (see CONNECTION_SETTINGS).
+      // READ COMMITTED and the two timeouts, after any settings of the URL (see CONNECTION_SETTINGS).
       options,
     },
   };
