@@ -51,6 +51,9 @@ describe('the request log (GET /_sandbox/requests)', () => {
     expectLine(await keyed('/v1/charges', 'k-declined', DECLINED).expect(402), {
       idempotency_key: 'k-declined', status: 402, outcome: 'executed', fault: null,
     });
+    // Two keys, which Node joins into `k-a, k-b`: the line names no key, as the answer echoes none.
+    const twice = await keyed('/v1/charges', ['k-a', 'k-b'] as unknown as string, CHARGE).expect(400);
+    expectLine(twice, { idempotency_key: null, status: 400, outcome: 'rejected', fault: null });
     expectLine(await get(t, `/v1/charges/${first.body.id}`).expect(200), { idempotency_key: null, status: 200, outcome: 'executed', fault: null }, 'GET', `/v1/charges/${first.body.id}`);
 
     // The held request is logged when it answers, after the concurrent one it turned away.

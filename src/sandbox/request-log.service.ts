@@ -11,6 +11,7 @@ import { ApiError, IdempotencyError } from '../common/errors';
 import type { ObjectKind } from '../common/find-owned';
 import { accountIdForKey } from '../common/ids';
 import { listPage, ListParamsDto } from '../common/list';
+import { echoedIdempotencyKey } from '../common/headers';
 import { getContext } from '../common/request-context';
 import { RequestRecorder } from '../common/request-recorder';
 import { insertRows } from '../database/insert-rows';
@@ -80,13 +81,15 @@ export class RequestLogService implements RequestRecorder {
         return;
       }
     }
-    const key = req.method === 'POST' ? req.headers['idempotency-key'] : undefined;
+    // The key as the answer echoed it: none for a key sent twice, which Node joins into a key the
+    // client never sent, or for one it cannot echo (see `echoedIdempotencyKey`).
+    const key = echoedIdempotencyKey(req);
     await this.lines.write({
       id: context.requestId,
       account,
       method: req.method,
       path: req.path,
-      idempotencyKey: typeof key === 'string' ? key : null,
+      idempotencyKey: key ?? null,
       status,
       outcome: outcomeOf(res, status, error, context.fault),
       fault: context.fault ?? null,
