@@ -127,7 +127,8 @@ export const ROWS: Row[] = [
   { name: "capture 'maybe'", method: 'post', path: '/v1/charges', body: charge({ capture: 'maybe' }), status: 400, type: 'invalid_request_error', param: 'capture' },
   { name: 'capturing more than the authorised amount', method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: SEEDED_AMOUNT + 1 }, status: 400, type: 'invalid_request_error', param: 'amount' },
   { name: "capturing less than the currency's minimum", method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: 49 }, status: 400, type: 'invalid_request_error', param: 'amount', code: 'amount_too_small' },
-  { name: 'capturing a zero amount', method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: 0 }, status: 400, type: 'invalid_request_error', param: 'amount' },
+  { name: 'capturing a zero amount', method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: 0 }, status: 400, type: 'invalid_request_error', param: 'amount', code: 'amount_too_small' },
+  { name: 'capturing a negative amount', method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: -100 }, status: 400, type: 'invalid_request_error', param: 'amount', code: 'amount_too_small' },
   { name: "capturing amount 'abc'", method: 'post', path: `/v1/charges/${CHARGE}/capture`, body: { amount: 'abc' }, status: 400, type: 'invalid_request_error', param: 'amount' },
 
   // expand

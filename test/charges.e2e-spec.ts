@@ -1,6 +1,5 @@
 import { bootApp, get, KEY, OTHER_KEY, post, rowCounts, TestApp, truncateAll } from './helpers';
 
-/** Source, code, decline code, and the card field Stripe names in `param`, if any. */
 /** Stripe's words to the seller for each decline code: a generic decline has no reason to give. */
 const SELLER_MESSAGES: Record<string, string> = {
   generic_decline: 'The bank did not return any further details with this decline.',
@@ -10,6 +9,7 @@ const SELLER_MESSAGES: Record<string, string> = {
   processing_error: 'The bank returned the decline code `processing_error`.',
 };
 
+/** Source, code, decline code, and the card field Stripe names in `param`, if any. */
 const DECLINES: [string, string, string, string | undefined][] = [
   ['tok_chargeDeclined', 'card_declined', 'generic_decline', undefined],
   ['4000000000000002', 'card_declined', 'generic_decline', undefined],

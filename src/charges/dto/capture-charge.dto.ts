@@ -1,5 +1,5 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, Min } from 'class-validator';
+import { IsInt, IsOptional } from 'class-validator';
 import { ToInteger } from '../../common/validation';
 import { RetrieveChargeDto } from './retrieve-charge.dto';
 
@@ -7,12 +7,14 @@ import { RetrieveChargeDto } from './retrieve-charge.dto';
 export class CaptureChargeDto extends RetrieveChargeDto {
   @ApiPropertyOptional({
     type: 'integer',
-    minimum: 1,
-    description: 'How much to capture, at most the authorised amount; defaults to all of it. Form-encoded as a string of digits.',
+    description:
+      "How much to capture, from the currency's minimum to the authorised amount; defaults to all of it. " +
+      'Form-encoded as a string of digits.',
   })
   @IsOptional()
   @ToInteger()
   @IsInt({ message: 'Invalid integer: amount must be a whole number of the smallest currency unit.' })
-  @Min(1, { message: 'Invalid amount: must be positive.' })
+  // No lower bound here: the service refuses an amount under the charge's currency's minimum
+  // (zero and negative ones included) as `amount_too_small`, as a create does.
   amount?: number;
 }
