@@ -1,5 +1,6 @@
 import { Client } from 'pg';
 import { DataSource } from 'typeorm';
+import { reachDatabase } from '../src/database/reach-database';
 import { createApp } from '../src/app.factory';
 import { IdempotencyPurger } from '../src/idempotency/idempotency.purger';
 import { testDatabaseUrl } from './database';
@@ -250,15 +251,31 @@ describe('the transaction isolation the locked path relies on', () => {
 });
 
 describe('settings a DATABASE_URL carries', () => {
-  it('keeps READ COMMITTED and the timeouts when the URL sends options and timeouts of its own', async () => {
-    const url = new URL(testDatabaseUrl());
+  /** The test database's URL with settings of its own that would undo oncepay's, if they could. */
+  const withSettings = (url: URL): URL => {
     url.searchParams.set(
       'options',
       '-c default_transaction_isolation=serializable -c lock_timeout=0 -c idle_in_transaction_session_timeout=0 -c statement_timeout=12345',
     );
     url.searchParams.set('lock_timeout', '0');
     url.searchParams.set('idle_in_transaction_session_timeout', '0');
-    const app = await createApp(url.toString(), false);
+    return url;
+  };
+  const test = new URL(testDatabaseUrl());
+
+  it.each([
+    ['a URL', () => withSettings(new URL(test)).toString()],
+    // `user@/db?host=…`, as Cloud SQL's socket URLs are: not a URL to Node, but one to pg.
+    [
+      'a URL without a host',
+      () => {
+        const credentials = test.password ? `${test.username}:${test.password}` : test.username;
+        const hostless = new URL(`postgres://${credentials}@placeholder${test.pathname}?host=${test.hostname}&port=${test.port}`);
+        return withSettings(hostless).toString().replace('@placeholder/', '@/');
+      },
+    ],
+  ])('keeps READ COMMITTED and the timeouts when %s sends options and timeouts of its own', async (_name, url) => {
+    const app = await createApp(url(), false);
     await app.init();
     try {
       const settings = await app.get(DataSource).transaction((manager) =>
@@ -273,6 +290,13 @@ describe('settings a DATABASE_URL carries', () => {
     } finally {
       await app.close();
     }
+  });
+
+  it('stops at start, in one line, when PostgreSQL refuses the URL options beside oncepay\'s', async () => {
+    // Alone, these options are fine; but their last backslash escapes the space before oncepay's.
+    const url = new URL(test);
+    url.searchParams.set('options', '-c application_name=x\\');
+    await expect(reachDatabase(url.toString(), 1)).rejects.toThrow(/^could not reach the database at .*: invalid command-line argument/);
   });
 });
 

@@ -59,27 +59,47 @@ const CONNECTION_SETTINGS =
 const URL_SETTINGS_OVERRIDING = ['lock_timeout', 'idle_in_transaction_session_timeout'];
 
 /**
+ * The host pg puts in a URL that has none (`postgres://user@/db?host=/socket/dir`, as Cloud SQL's
+ * socket URLs are), so that it parses as a URL; pg-connection-string does the same, and reads
+ * the query of such a URL as of any other.
+ */
+const NO_HOST = '@/';
+const PLACEHOLDER_HOST = '@___DUMMY___/';
+
+/** A URL as pg reads it: as it is, or with the placeholder host pg gives one without a host. */
+function parseAsPg(url: string): { parsed: URL; hostless: boolean } | undefined {
+  try {
+    return { parsed: new URL(url), hostless: false };
+  } catch {
+    try {
+      return { parsed: new URL(url.replace(NO_HOST, PLACEHOLDER_HOST)), hostless: true };
+    } catch {
+      return undefined;
+    }
+  }
+}
+
+/**
  * The URL to connect with, and the startup `options` to send with it. A URL may carry settings of
  * its own (`?options=-c search_path=…`, `?lock_timeout=0`), and pg lets its `options` replace the
  * ones given beside it, and sends the URL_SETTINGS_OVERRIDING after them, which PostgreSQL applies
  * last: so either would undo CONNECTION_SETTINGS, READ COMMITTED included. All are taken out of
  * the URL; its options are sent first, and CONNECTION_SETTINGS after them, which PostgreSQL
- * applies in order, so that oncepay's win and the URL's others still apply.
+ * applies in order, so that oncepay's win and the URL's others still apply. Used by the data
+ * source and by `reachDatabase`, so that settings PostgreSQL refuses stop the process at start.
  */
-function connectionSettings(url: string): { url: string; options: string } {
-  let parsed: URL;
-  try {
-    parsed = new URL(url);
-  } catch {
-    // Not a URL that Node reads; pg reads it on its own terms, and oncepay's settings go as they are.
-    return { url, options: CONNECTION_SETTINGS };
-  }
+export function connectionSettings(url: string): { url: string; options: string } {
+  const read = parseAsPg(url);
+  // Not a URL even as pg reads it: pg cannot connect with it either, and says so at start.
+  if (!read) return { url, options: CONNECTION_SETTINGS };
+  const { parsed, hostless } = read;
   const theirs = parsed.searchParams.get('options');
   const overriding = URL_SETTINGS_OVERRIDING.filter((name) => parsed.searchParams.has(name));
   if (theirs === null && overriding.length === 0) return { url, options: CONNECTION_SETTINGS };
   parsed.searchParams.delete('options');
   for (const name of overriding) parsed.searchParams.delete(name);
-  return { url: parsed.toString(), options: theirs ? `${theirs} ${CONNECTION_SETTINGS}` : CONNECTION_SETTINGS };
+  const cleaned = hostless ? parsed.toString().replace(PLACEHOLDER_HOST, NO_HOST) : parsed.toString();
+  return { url: cleaned, options: theirs ? `${theirs} ${CONNECTION_SETTINGS}` : CONNECTION_SETTINGS };
 }
 
 /**

@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { connectionSettings } from './data-source';
 
 /**
  * How often a process tries to reach its database at start, and how long it waits between tries,
@@ -27,7 +28,9 @@ function describe(url: string): string {
  */
 export async function reachDatabase(url: string, attempts = CONNECT_ATTEMPTS): Promise<void> {
   for (let attempt = 1; ; attempt += 1) {
-    const client = new Client({ connectionString: url, connectionTimeoutMillis: ATTEMPT_TIMEOUT_MS });
+    // With the settings the pool will send, so that any PostgreSQL refuses stop the process here.
+    const settings = connectionSettings(url);
+    const client = new Client({ connectionString: settings.url, options: settings.options, connectionTimeoutMillis: ATTEMPT_TIMEOUT_MS });
     // A connection that fails after connecting emits 'error'; without a listener that would end
     // the process. The failure is seen by `connect` or `end` here instead.
     client.on('error', () => undefined);
