@@ -1,4 +1,5 @@
 import { attempts, open, page, server, step, storedKey, text, usePlaygroundBrowser, usePlaygroundServer } from './playground-helpers';
+import { waitFor } from './wait-for';
 
 /**
  * The retry playground away from its happy path: the keyboard, a step that overlaps the last one's
@@ -54,7 +55,7 @@ describe('the retry playground page, at its edges', () => {
 
   it('says on a faulted line of the request log what the fault left behind', async () => {
     const title = await page.getAttribute('[data-testid="timeline-entry"][data-outcome="faulted"] [data-field="outcome"]', 'title');
-    expect(title).toBe('the fault held it in flight, its key locked, before it ran');
+    expect(title).toBe('the fault kept the request in flight for a while (with its key locked, if it ran) before it answered');
   });
 
   it('counts the charges as 100+ when the account has more than the one page it lists', async () => {
@@ -108,6 +109,29 @@ describe('the retry playground page, at its edges', () => {
       const buttons = await page.$$eval('.scenario button', (all) => all.map((b) => [b.getAttribute('data-testid'), (b as { disabled?: boolean }).disabled]));
       expect(buttons.filter(([, disabled]) => disabled).map(([id]) => id)).toEqual(['replay-retry', 'mismatch-retry', 'in-use-retry', 'lost-retry', 'no-key-retry']);
       expect(await text('last-explanation')).toMatch(/^New key: another tab/);
+    } finally {
+      await other.close();
+    }
+  });
+
+  it('ends every tab on one key when two tabs take new keys at once', async () => {
+    const other = await page.context().newPage();
+    try {
+      await other.goto(`${server.url}/`);
+      await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+      await Promise.all([page.click('[data-testid="new-key"]'), other.click('[data-testid="new-key"]')]);
+      // What a tab shows: its key, and whether a step is running.
+      const shown = (tab: typeof page) =>
+        tab.evaluate<string>(`document.querySelector('#playground').dataset.busy + ' ' + document.querySelector('[data-testid="api-key"]').textContent`);
+      // Each tab answers the other's new key once its own step has ended; then both rest on one.
+      await waitFor('both tabs to rest on one key', async () => {
+        const [mine, theirs] = await Promise.all([shown(page), shown(other)]);
+        return mine === theirs && mine === `false ${await storedKey()}`;
+      });
+      await page.waitForTimeout(500);
+      const [mine, theirs] = await Promise.all([shown(page), shown(other)]);
+      expect(theirs).toBe(mine);
+      expect(mine).toBe(`false ${await storedKey()}`);
     } finally {
       await other.close();
     }

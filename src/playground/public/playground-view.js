@@ -30,16 +30,17 @@ const OUTCOME_NOTES = {
 };
 
 /**
- * What each sandbox fault left on the server (CONTRACT §6), shown on hover over a `faulted` line:
- * the outcome says a fault acted, and this says whether the request ran.
+ * What each sandbox fault does to a request (CONTRACT §6), shown on hover over a `faulted` line.
+ * The log does not say what the request itself did (ran, replayed, was refused): a fault after
+ * the commit keeps whatever that was.
  */
 const FAULT_EFFECTS = {
-  drop_after_commit: 'it ran and committed; then the fault closed the connection without an answer',
-  drop_before_execute: 'the fault closed the connection before it ran; nothing was kept',
-  error_after_commit: 'it ran and committed; then the fault answered 500 instead',
-  error_before_execute: 'the fault answered 500 before it ran; nothing was kept',
-  delay: 'it ran and committed; the fault only made the answer late',
-  hold: 'the fault held it in flight, its key locked, before it ran',
+  drop_after_commit: 'whatever the request did was committed; then the fault closed the connection without an answer',
+  drop_before_execute: 'the fault closed the connection before the request ran; nothing was kept',
+  error_after_commit: 'whatever the request did was committed; then the fault answered 500 instead',
+  error_before_execute: 'the fault answered 500 before the request ran; nothing was kept',
+  delay: 'whatever the request did was committed; the fault only made the answer late',
+  hold: 'the fault kept the request in flight for a while (with its key locked, if it ran) before it answered',
   rate_limit: 'the fault answered 429; nothing ran',
 };
 

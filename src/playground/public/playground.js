@@ -1,7 +1,7 @@
 // The retry playground: each card sends real requests to this oncepay server through its public
 // API (POST /v1/charges, GET /v1/charges, GET /_sandbox/requests, DELETE /_sandbox/data), shows
 // what came back, and says why. No framework and no build step: the server sends these files as is.
-import { AMOUNT, KEY_STORAGE, api, apiKey, charge, newApiKey, randomHex, saveApiKey, setApiKey } from './playground-client.js';
+import { AMOUNT, KEY_STORAGE, api, apiKey, charge, loadApiKey, newApiKey, randomHex, saveApiKey, setApiKey } from './playground-client.js';
 import { $, SCENARIOS, clearRun, dollars, explain, isExecuted, isReplay, renderCharges, renderRun, renderTimeline, summary } from './playground-view.js';
 
 /** The second card's changed retry is $25.00. */
@@ -227,10 +227,15 @@ $('#new-key').addEventListener('click', () =>
 /** A new key another tab of this browser took, which this one has yet to follow. */
 let keyFromOtherTab = null;
 
-/** Follows the key another tab took, as a step of its own, so that no step runs across the change. */
+/**
+ * Follows the key another tab took, as a step of its own, so that no step runs across the change.
+ * The key is read again from storage: tabs that took new keys at once each saw the others', and
+ * the one stored last is the one every tab, and a reload, ends on.
+ */
 function followOtherTab() {
-  const key = keyFromOtherTab;
   keyFromOtherTab = null;
+  const key = loadApiKey();
+  if (key === apiKey) return;
   void runStep(async () => {
     useApiKey(key);
     await refresh();
