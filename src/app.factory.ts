@@ -7,6 +7,7 @@ import { AppModule } from './app.module';
 import { setupApiDocs } from './common/api-docs';
 import { canonicalizePath } from './common/canonical-path';
 import { answerClientErrors } from './common/client-error';
+import { trackAnswersOwed } from './common/in-flight';
 import { parseForm } from './common/params';
 
 /**
@@ -41,6 +42,7 @@ export async function createApp(databaseUrl: string, logger?: LoggerService | fa
   app.disable('etag');
   setupApiDocs(app);
   answerClientErrors(app.getHttpServer());
+  trackAnswersOwed(app.getHttpServer());
   // Before Express's own listener, so that Express never sees another spelling of a path.
   (app.getHttpServer() as Server).prependListener('request', canonicalizePath);
   return app;

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { isIP } from 'node:net';
 import { createApp } from './app.factory';
 import { AppConfig, ConfigError, LogLevelName, validateConfig } from './common/config';
+import { closeAfterAnswersOwed } from './common/in-flight';
 import { openDatabase } from './database/open-database';
 
 /** How long shutdown may take before the process exits anyway. */
@@ -68,6 +69,8 @@ async function main(): Promise<void> {
     // busy, and the process up, until the timeout above. Prepended, this runs before Express
     // takes the request, so the header is there whenever the answer goes out.
     app.getHttpServer().prependListener('request', (_req: IncomingMessage, res: ServerResponse) => res.setHeader('Connection', 'close'));
+    // And so do the answers to requests already taken, but not yet answered.
+    closeAfterAnswersOwed();
     void app
       .close()
       .then(() => database.stop())

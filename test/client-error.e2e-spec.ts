@@ -78,6 +78,50 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error' });
   });
 
+  it('answers a request pipelined before a broken one first, and then refuses the broken one', async () => {
+    const body = 'name=BeforeBroken';
+    const answer = await rawRequest(
+      port,
+      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length}\r\n\r\n${body}` +
+        `GET /v1/customers HTTP/1.1\r\nHost: x\r\nX-Bad: a\x01b\r\n\r\n`,
+    );
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 400']);
+    expect(answer).toContain('"name":"BeforeBroken"');
+  });
+
+  it('gives a charge whose Content-Length is one byte short its answer, and only then refuses the byte left over', async () => {
+    const body = 'amount=5000&currency=usd&source=tok_visa&description=short!';
+    const answer = await rawRequest(
+      port,
+      `POST /v1/charges HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nIdempotency-Key: k-short-${Date.now()}\r\n` +
+        `Content-Type: application/x-www-form-urlencoded\r\nContent-Length: ${body.length - 1}\r\n\r\n${body}`,
+    );
+    // The client learns the charge it made; the stray `!` is then refused as the broken request it starts.
+    expect(answer.match(/HTTP\/1\.1 \d{3}/g)).toEqual(['HTTP/1.1 200', 'HTTP/1.1 400']);
+    expect(answer).toContain('"description":"short"');
+  });
+
+  it('reads every header of a request with more than 2 000, its Content-Length after them included', async () => {
+    const filler = Array.from({ length: 2_000 }, (_, i) => `h${i}:1\r\n`).join('');
+    const answer = parse(await postCustomer('ManyHeaders', `Host: x\r\nConnection: close\r\n${filler}`));
+    expect(answer.status).toBe(200);
+    expect(answer.body).toMatchObject({ object: 'customer', name: 'ManyHeaders' });
+  });
+
+  it.each(['gzip, chunked', 'foo, chunked'])('refuses Transfer-Encoding %s, whose first coding it would not undo, with a 400', async (coding) => {
+    const answer = parse(
+      await rawRequest(
+        port,
+        `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+          `Transfer-Encoding: ${coding}\r\n\r\nd\r\nname=Transfer\r\n0\r\n\r\n`,
+      ),
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.headers.connection).toBe('close');
+    expect(answer.body.error.message).toBe(`Unsupported Transfer-Encoding "${coding}": only chunked is supported.`);
+    expect(await customersNamed('Transfer')).toBe(0);
+  });
+
   it('answers headers over 16 KB with a 431 in the error envelope', async () => {
     const answer = parse(await rawRequest(port, `GET /v1/charges HTTP/1.1\r\nHost: x\r\nX-Long: ${'k'.repeat(20_000)}\r\n\r\n`));
     expect(answer.status).toBe(431);

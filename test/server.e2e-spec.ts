@@ -126,6 +126,9 @@ describe('the server process', () => {
         after: '1',
       });
       expect({ status: delayedAnswer.status, email: ((await delayedAnswer.json()) as { email: string }).email }).toEqual({ status: 200, email });
+      // Taken before the signal, answered after it: each closes its connection, which would
+      // otherwise keep the stopping process up until the client let it go.
+      expect([heldAnswer.headers.get('connection'), delayedAnswer.headers.get('connection')]).toEqual(['close', 'close']);
       expect(await server.exited).toBe(0);
       // The held request's transaction rolled back: no record holds its key, so a retry executes.
       expect((await side.query('SELECT 1 FROM idempotency_keys WHERE key = $1', [key])).rowCount).toBe(0);

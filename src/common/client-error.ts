@@ -5,6 +5,7 @@ import type { Duplex } from 'node:stream';
 import { InvalidRequestError } from './errors';
 import { echoedIdempotencyKey } from './headers';
 import { newId } from './ids';
+import { afterAnswersOwed } from './in-flight';
 
 /** Node's codes for a request it could not read, and what each is answered with. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -69,12 +70,34 @@ export function answerClientErrors(server: Server): void {
   // the option as a property of the server and reads it on every request, so setting it here,
   // before the server listens, has the same effect. client-error.e2e-spec.ts proves it does.
   Object.assign(server, { requireHostHeader: false });
+  // Node reads at most 2 000 headers of a request and drops the rest unseen, but its parser still
+  // frames the body by a Content-Length or Transfer-Encoding among them: a request with 2 001
+  // headers, the last its Content-Length, would run as one without a body (a capture of `amount`
+  // capturing all of it). With no count limit every header is read; the 16 KB limit on their size
+  // still bounds them.
+  server.maxHeadersCount = 0;
 
-  /** Writes an answer in the envelope straight to a socket that the app never sees. */
+  /**
+   * Connections already answered here. Node may report a broken connection more than once (each
+   * read after the first error fails again), and it gets one answer.
+   */
+  const answered = new WeakSet<Duplex>();
+
+  /**
+   * Writes an answer in the envelope straight to a socket, for a request that the app never sees,
+   * and closes it. The answers the connection owes to requests before this one come first: a
+   * client that pipelined a charge and then a broken request must get the charge's answer, not a
+   * refusal in its place while the charge runs on.
+   */
   const answerOnSocket = (socket: Duplex, status: number, message: string) => {
-    const { headers, body } = envelopeAnswer(status, message);
-    const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
-    socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+    if (answered.has(socket)) return;
+    answered.add(socket);
+    afterAnswersOwed(socket, () => {
+      if (!socket.writable) return void socket.destroy();
+      const { headers, body } = envelopeAnswer(status, message);
+      const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
+      socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+    });
   };
 
   server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {

@@ -83,6 +83,17 @@ function unmetExpectationError(req: Request): InvalidRequestError | undefined {
 }
 
 /**
+ * The 400 for a `Transfer-Encoding` other than `chunked` alone, or undefined. Node frames a body
+ * by its last coding, `chunked`, and passes it on with the codings before it (`gzip, chunked`)
+ * still applied, which nothing here undoes: the body would be read as bytes it is not.
+ */
+function unsupportedTransferCoding(req: Request): InvalidRequestError | undefined {
+  const coding = req.headers['transfer-encoding'];
+  if (coding === undefined || coding.trim().toLowerCase() === 'chunked') return undefined;
+  return new InvalidRequestError(`Unsupported Transfer-Encoding ${JSON.stringify(coding)}: only chunked is supported.`);
+}
+
+/**
  * The 413 for a body whose `Content-Length` is over the limit, or undefined: it is answered before
  * a byte of the body is read. body-parser refuses it too, but answers only once it has read and
  * discarded all of it, for as long as the client sends (or claims to: a request declaring 100 GB
@@ -147,7 +158,7 @@ export class RequestMiddleware implements NestMiddleware {
     const echoed = echoedIdempotencyKey(req);
     if (echoed !== undefined) res.setHeader('Idempotency-Key', echoed);
 
-    const httpError = badHostError(req) ?? unmetExpectationError(req) ?? unreadablePathError(req);
+    const httpError = badHostError(req) ?? unmetExpectationError(req) ?? unsupportedTransferCoding(req) ?? unreadablePathError(req);
     if (httpError) {
       // As Node does with these refusals: what else the client sends on the connection is not read.
       res.setHeader('Connection', 'close');
