@@ -20,15 +20,16 @@ import {
   type SchemaObject,
   SwaggerModule,
 } from '@nestjs/swagger';
-import { chargeSamples } from '../charges/charge.view';
-import { customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
 import { FAULTS } from '../sandbox/faults';
 import { MAX_FAULT_DELAY_MS } from '../sandbox/sandbox.constants';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IN_USE_RETRY_AFTER_SECONDS } from '../idempotency/idempotency.constants';
 import { keyInUseError, keyReusedError } from '../idempotency/idempotency.errors';
 import type { ApiError, ErrorType } from './errors';
 import { METADATA_MAX_KEYS, METADATA_MAX_KEY_LENGTH, METADATA_MAX_VALUE_LENGTH } from './metadata';
-import { listSchemaOf, schemaOf } from './response-schemas';
+import { type ResponseSchema, schemaRef, withResponseSchemas } from './response-schemas';
+
+// The 200 of a route that answers with an object, beside the decorators below that routes use.
+export { ApiObjectResponse } from './response-schemas';
 
 /**
  * The OpenAPI description of oncepay, served at `/docs` (Swagger UI) and `/docs-json`. It is
@@ -40,14 +41,6 @@ import { listSchemaOf, schemaOf } from './response-schemas';
 /** Where the documentation is served, relative to the server's root. */
 export const DOCS_PATH = 'docs';
 export const DOCS_JSON_PATH = 'docs-json';
-
-/** The objects the API answers with, by the name their schema has in the document (`withResponseSchemas`). */
-type ResponseSchema = 'Customer' | 'DeletedCustomer' | 'Charge' | 'CustomerList' | 'ChargeList';
-const schemaRef = (name: ResponseSchema) => ({ $ref: `#/components/schemas/${name}` });
-
-/** A 200 whose body is one of `schemas`. */
-export const ApiObjectResponse = (description: string, ...schemas: ResponseSchema[]) =>
-  ApiOkResponse({ description, schema: schemas.length === 1 ? schemaRef(schemas[0]) : { oneOf: schemas.map(schemaRef) } });
 
 /** The names of the two security schemes: the same `sk_test_…` key, sent either way. */
 const BEARER = 'bearer';
@@ -280,26 +273,6 @@ function withBracketNotation(document: OpenAPIObject): OpenAPIObject {
       if (form && nested.length > 0) form.encoding = Object.fromEntries(nested.map(([name]) => [name, { ...BRACKETS }]));
     }
   }
-  return document;
-}
-
-/**
- * Adds the schemas that responses refer to (`ApiObjectResponse`), read off sample objects as the
- * views render them (`schemaOf`), each with its first sample as the example.
- */
-function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
-  // An expanded customer, or the stub of one deleted since, nested in a charge.
-  const refOf = (value: Record<string, unknown>) =>
-    value.object === 'customer' ? schemaRef(value.deleted === true ? 'DeletedCustomer' : 'Customer').$ref : undefined;
-  const described = (samples: object[]): SchemaObject => ({ ...schemaOf(samples, refOf), example: samples[0] });
-  const schemas: Record<ResponseSchema, SchemaObject> = {
-    Customer: described(sampleCustomers().map(customerView)),
-    DeletedCustomer: described([deletedCustomerView('cus_1a2b3c')]),
-    Charge: described(chargeSamples()),
-    CustomerList: listSchemaOf(schemaRef('Customer').$ref, '/v1/customers'),
-    ChargeList: listSchemaOf(schemaRef('Charge').$ref, '/v1/charges'),
-  };
-  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...schemas } };
   return document;
 }
 

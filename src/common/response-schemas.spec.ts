@@ -25,7 +25,12 @@ describe('schemaOf', () => {
 
   it('describes the samples themselves in place, even when refOf names them', () => {
     const schema = schemaOf([{ object: 'customer' }], () => '#/components/schemas/Customer');
-    expect(schema).toEqual({ type: 'object', properties: { object: { type: 'string' } }, required: ['object'] });
+    expect(schema).toEqual({ type: 'object', properties: { object: { type: 'string', enum: ['customer'] } }, required: ['object'] });
+  });
+
+  it("lists the kinds an object's `object` names, and leaves the items of a list empty in every sample untyped", () => {
+    const schema = schemaOf([{ object: 'customer', locales: [] }, { object: 'customer', locales: [] }]);
+    expect(schema.properties).toEqual({ object: { type: 'string', enum: ['customer'] }, locales: { type: 'array', items: {} } });
   });
 
   it('describes the items of a list from every sample', () => {

@@ -1,4 +1,6 @@
-import type { ReferenceObject, SchemaObject } from '@nestjs/swagger';
+import { ApiOkResponse, type OpenAPIObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
+import { chargeSamples } from '../charges/charge.view';
+import { customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
 
 /**
  * OpenAPI schemas of what the API answers, read off the answers themselves. The views
@@ -52,7 +54,13 @@ function describe(samples: unknown[], refOf: RefOf, name: string): SchemaObject 
     return { anyOf: [{ ...alternatives[0], ...nullable }, ...alternatives.slice(1)] };
   }
   const [type] = types;
-  if (type === 'array') return { type, items: describe((present as unknown[][]).flat(), refOf, name), ...nullable };
+  if (type === 'array') {
+    const items = (present as unknown[][]).flat();
+    // A list empty in every sample (`preferred_locales`) says nothing of its items' type.
+    return { type, items: items.length > 0 ? describe(items, refOf, name) : {}, ...nullable };
+  }
+  // An object's `object` names its kind: listed, so that a client can tell the kinds apart.
+  if (name === 'object' && type === 'string') return { type, enum: [...new Set(present)], ...nullable };
   if (type !== 'object') return { type, ...nullable };
   const objects = present as Record<string, unknown>[];
   const refs = [...new Set(objects.map(refOf))];
@@ -85,4 +93,32 @@ export function listSchemaOf(itemRef: string, url: string): SchemaObject {
       data: { type: 'array', items: { $ref: itemRef } },
     },
   };
+}
+
+/** The objects the API answers with, by the name their schema has in the document (`withResponseSchemas`). */
+export type ResponseSchema = 'Customer' | 'DeletedCustomer' | 'Charge' | 'CustomerList' | 'ChargeList';
+export const schemaRef = (name: ResponseSchema) => ({ $ref: `#/components/schemas/${name}` });
+
+/** A 200 whose body is one of `schemas`. */
+export const ApiObjectResponse = (description: string, ...schemas: ResponseSchema[]) =>
+  ApiOkResponse({ description, schema: schemas.length === 1 ? schemaRef(schemas[0]) : { oneOf: schemas.map(schemaRef) } });
+
+/**
+ * Adds the schemas that responses refer to (`ApiObjectResponse`), read off sample objects as the
+ * views render them (`schemaOf`), each with its first sample as the example.
+ */
+export function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
+  // An expanded customer, or the stub of one deleted since, nested in a charge.
+  const refOf = (value: Record<string, unknown>) =>
+    value.object === 'customer' ? schemaRef(value.deleted === true ? 'DeletedCustomer' : 'Customer').$ref : undefined;
+  const described = (samples: object[]): SchemaObject => ({ ...schemaOf(samples, refOf), example: samples[0] });
+  const schemas: Record<ResponseSchema, SchemaObject> = {
+    Customer: described(sampleCustomers().map(customerView)),
+    DeletedCustomer: described([deletedCustomerView('cus_1a2b3c')]),
+    Charge: described(chargeSamples()),
+    CustomerList: listSchemaOf(schemaRef('Customer').$ref, '/v1/customers'),
+    ChargeList: listSchemaOf(schemaRef('Charge').$ref, '/v1/charges'),
+  };
+  document.components = { ...document.components, schemas: { ...document.components?.schemas, ...schemas } };
+  return document;
 }

@@ -10,7 +10,7 @@ import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 
 const CURRENCIES = [...CURRENCY_MINIMUMS.keys()];
 /** The lowest of the per-currency minimums: the least any charge can be. */
-const LOWEST_MINIMUM = Math.min(...CURRENCY_MINIMUMS.values());
+export const LOWEST_MINIMUM = Math.min(...CURRENCY_MINIMUMS.values());
 
 /**
  * The parameters of `POST /v1/charges`. The per-currency minimum amount and the rule "a source
