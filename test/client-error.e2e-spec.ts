@@ -122,6 +122,16 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await customersNamed('Transfer')).toBe(0);
   });
 
+  it('serves 32 requests pipelined on one connection and refuses the ones beyond with a 429, in order', async () => {
+    const get = `GET /v1/customers?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n\r\n`;
+    const last = `GET /v1/customers?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nConnection: close\r\n\r\n`;
+    // In one write, so that every request arrives before the first is answered.
+    const answer = await rawRequest(port, get.repeat(49) + last);
+    const statuses = answer.match(/HTTP\/1\.1 \d{3}/g) ?? [];
+    expect(statuses).toEqual([...Array(32).fill('HTTP/1.1 200'), ...Array(18).fill('HTTP/1.1 429')]);
+    expect(answer).toContain('"code":"rate_limit"');
+  });
+
   it('answers headers over 16 KB with a 431 in the error envelope', async () => {
     const answer = parse(await rawRequest(port, `GET /v1/charges HTTP/1.1\r\nHost: x\r\nX-Long: ${'k'.repeat(20_000)}\r\n\r\n`));
     expect(answer.status).toBe(431);

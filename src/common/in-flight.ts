@@ -9,7 +9,21 @@ import type { Duplex } from 'node:stream';
  * `answerClientErrors`), and a shutdown, from which on every answer closes its connection.
  */
 const owedByConnection = new WeakMap<Duplex, Set<ServerResponse>>();
+
+/**
+ * The most answers one connection may be owed at once, the request being taken included. A
+ * client pipelining more (20 000 GETs in one write, say) would otherwise have every one of them
+ * wait for a database connection at once: the pool's waits time out as 503s, and every other
+ * client waits behind them. Requests beyond it are refused with a 429 without being run.
+ */
+export const MAX_ANSWERS_OWED_PER_CONNECTION = 32;
 const owed = new Set<ServerResponse>();
+/**
+ * How many answers its connection was owed when a request arrived, itself included. Taken then:
+ * Node reads every request of one write before the app runs for the first, so by the time the
+ * app looks, the later ones are all owed, whatever their order.
+ */
+const owedOnArrival = new WeakMap<IncomingMessage, number>();
 
 /** Starts keeping count, from the first request the server takes. */
 export function trackAnswersOwed(server: Server): void {
@@ -18,12 +32,18 @@ export function trackAnswersOwed(server: Server): void {
     if (!forConnection) owedByConnection.set(req.socket, (forConnection = new Set()));
     forConnection.add(res);
     owed.add(res);
+    owedOnArrival.set(req, forConnection.size);
     // 'close' comes once the answer has gone out, or the connection has gone without it.
     res.once('close', () => {
       forConnection.delete(res);
       owed.delete(res);
     });
   });
+}
+
+/** How many answers its connection was owed when `req` arrived, itself included. */
+export function answersOwedOnArrival(req: IncomingMessage): number {
+  return owedOnArrival.get(req) ?? 0;
 }
 
 /** Calls `then` once the connection owes no answer it owed when this was called. */

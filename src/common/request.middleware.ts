@@ -6,9 +6,10 @@ import { apiKeyFrom } from './auth.guard';
 import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
 import { inviteBody, unsupportedExpectation } from './client-error';
-import { InvalidRequestError, PayloadTooLargeError } from './errors';
+import { InvalidRequestError, PayloadTooLargeError, RateLimitError } from './errors';
 import { echoedIdempotencyKey, timesSent } from './headers';
 import { newId } from './ids';
+import { answersOwedOnArrival, MAX_ANSWERS_OWED_PER_CONNECTION } from './in-flight';
 import { MAX_BODY_BYTES, parseBody } from './params';
 import { getContext, setContext } from './request-context';
 
@@ -163,6 +164,14 @@ export class RequestMiddleware implements NestMiddleware {
       // As Node does with these refusals: what else the client sends on the connection is not read.
       res.setHeader('Connection', 'close');
       return next(httpError);
+    }
+    if (answersOwedOnArrival(req) > MAX_ANSWERS_OWED_PER_CONNECTION) {
+      return next(
+        new RateLimitError(
+          `Too many requests pipelined on one connection: at most ${MAX_ANSWERS_OWED_PER_CONNECTION} may await their answers. ` +
+            'Send more once earlier ones are answered.',
+        ),
+      );
     }
     const path = pathOf(req);
     if (UNIMPLEMENTED_PATHS.has(path)) return next(new NotFoundException());
