@@ -134,6 +134,11 @@ describe('bad input (CONTRACT §7)', () => {
     expect(await rowCounts(t.dataSource)).toEqual(countsBefore);
   });
 
+  it('takes an empty body as no parameters, whatever Content-Encoding it names', async () => {
+    const res = await t.http().post('/v1/customers').set('Authorization', BEARER).set('Content-Encoding', 'gzip').set('Content-Type', JSON_TYPE).send('').expect(200);
+    expect(res.body).toMatchObject({ object: 'customer', name: null });
+  });
+
   it('refuses a Content-Encoding it cannot read with a 415 that names those it can', async () => {
     const res = await compressedCharge('compress', (bytes) => bytes).expect(415);
     expect(res.body.error.message).toBe('Unsupported Content-Encoding "compress": send the body as identity, gzip, deflate or br.');

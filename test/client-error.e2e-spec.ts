@@ -212,6 +212,15 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(await customersNamed('ExpectingLatin')).toBe(0);
   });
 
+  it.each([
+    ['sent twice', 'Expect: 100-continue\r\nExpect: 100-continue\r\n'],
+    ['empty', 'Expect:\r\n'],
+  ])('serves a request whose Expect header asks for nothing more than 100-continue (%s)', async (_name, lines) => {
+    const answer = await postCustomer('ExpectingLittle', `Host: x\r\nConnection: close\r\n${lines}`);
+    expect(answer).toMatch(/HTTP\/1\.1 200 OK/);
+    expect(answer).toContain('"name":"ExpectingLittle"');
+  });
+
   it('answers an Expect header that asks for 100-continue and more with a 417 in the error envelope', async () => {
     const answer = await postCustomer('ExpectingMore', 'Host: x\r\nExpect: 100-continue, 200-ok\r\n');
     // Refused before the body is read, the request gets no invitation to send it: the 417 comes first.

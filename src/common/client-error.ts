@@ -22,6 +22,16 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
 /** How long a CONNECT's socket stays open after its 404, for a client that does not close it. */
 const CONNECT_LINGER_MS = 5_000;
 
+/**
+ * Whether an `Expect` header asks for something other than `100-continue`, the one expectation a
+ * server can meet. It is a list, in which HTTP lets a recipient skip empty elements, and Node
+ * joins two headers into one (`100-continue, 100-continue`): neither asks for more.
+ */
+export function asksForMoreThanContinue(value: string | undefined): boolean {
+  if (value === undefined) return false;
+  return value.split(',').some((item) => item.trim() !== '' && item.trim().toLowerCase() !== '100-continue');
+}
+
 /** The message of a 417, for an `Expect` header that asks for more than `100-continue`. */
 export function unsupportedExpectation(value: string | undefined): string {
   return `Unsupported Expect header ${JSON.stringify(value)}: only 100-continue is supported.`;
@@ -140,6 +150,8 @@ export function answerClientErrors(server: Server): void {
 
   // With a listener here, Node no longer answers 417 itself.
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
+    // An empty `Expect:` asks for nothing: the request goes on as any other.
+    if (!asksForMoreThanContinue(req.headers.expect)) return void server.emit('request', req, res);
     const { headers, body } = envelopeAnswer(417, unsupportedExpectation(req.headers.expect));
     // As every POST answer does (see RequestMiddleware), refusals included.
     const echoed = echoedIdempotencyKey(req);

@@ -5,7 +5,7 @@ import { API_PREFIX } from './api-prefix';
 import { apiKeyFrom } from './auth.guard';
 import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
-import { inviteBody, unsupportedExpectation } from './client-error';
+import { asksForMoreThanContinue, inviteBody, unsupportedExpectation } from './client-error';
 import { InvalidRequestError, PayloadTooLargeError, RateLimitError } from './errors';
 import { echoedIdempotencyKey, timesSent } from './headers';
 import { newId } from './ids';
@@ -79,7 +79,7 @@ function badHostError(req: Request): InvalidRequestError | undefined {
  */
 function unmetExpectationError(req: Request): InvalidRequestError | undefined {
   const expectation = req.headers.expect;
-  if (expectation === undefined || expectation.trim().toLowerCase() === '100-continue') return undefined;
+  if (!asksForMoreThanContinue(expectation)) return undefined;
   return new InvalidRequestError(unsupportedExpectation(expectation), {}, 417);
 }
 
@@ -196,6 +196,13 @@ export class RequestMiddleware implements NestMiddleware {
     // `answerClientErrors`.)
     const tooLarge = declaredTooLarge(req);
     if (tooLarge) return next(tooLarge);
+    // A body declared empty is no parameters, as every empty body is, whatever its encoding: zlib
+    // would refuse an empty "gzip" body as not gzip at all.
+    if (Number(req.headers['content-length']) === 0 && req.headers['transfer-encoding'] === undefined) {
+      req.body = {};
+      next();
+      return;
+    }
     inviteBody(req, res);
     readBody(req, res, (error?: unknown) => {
       if (error) return next(bodyReadError(error, req));
