@@ -1,7 +1,9 @@
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { answersOwed } from '../src/common/in-flight';
 import { bootApp, KEY, TestApp } from './helpers';
+import { waitFor } from './wait-for';
 
 /**
  * Sends raw bytes (each character one byte, as Latin-1 writes it) on a new connection and returns everything the server answers before it closes
@@ -109,17 +111,55 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
   });
 
   it.each(['gzip, chunked', 'foo, chunked'])('refuses Transfer-Encoding %s, whose first coding it would not undo, with a 400', async (coding) => {
+    // A name of its own, so that a customer left by another run cannot pass for this one's.
+    const name = `Transfer${Date.now()}`;
+    const chunk = `name=${name}`;
     const answer = parse(
       await rawRequest(
         port,
         `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
-          `Transfer-Encoding: ${coding}\r\n\r\nd\r\nname=Transfer\r\n0\r\n\r\n`,
+          `Transfer-Encoding: ${coding}\r\n\r\n${chunk.length.toString(16)}\r\n${chunk}\r\n0\r\n\r\n`,
       ),
     );
     expect(answer.status).toBe(400);
     expect(answer.headers.connection).toBe('close');
     expect(answer.body.error.message).toBe(`Unsupported Transfer-Encoding "${coding}": only chunked is supported.`);
-    expect(await customersNamed('Transfer')).toBe(0);
+    expect(await customersNamed(name)).toBe(0);
+  });
+
+  it('answers a body that breaks mid-request at once, rather than wait for the answer to that request', async () => {
+    // The request is taken, and its body then breaks (a chunk size that is not hex): its own answer
+    // waits for a body that will never come, so the 400 cannot wait for it.
+    const bytes =
+      `POST /v1/customers HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\nContent-Type: application/x-www-form-urlencoded\r\n` +
+      `Transfer-Encoding: chunked\r\n\r\nzz\r\nname=Broken\r\n0\r\n\r\n`;
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(port, '127.0.0.1', () => socket.write(bytes));
+      let received = '';
+      // Given up on after 5 s: the connection would otherwise stay open, unanswered.
+      const giveUp = setTimeout(() => socket.destroy(), 5_000);
+      socket.setEncoding('latin1');
+      socket.on('data', (chunk) => (received += chunk));
+      socket.on('close', () => {
+        clearTimeout(giveUp);
+        resolve(received);
+      });
+      socket.on('error', reject);
+    });
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+  });
+
+  it('keeps no count of answers owed to a client that pipelined requests and went', async () => {
+    // Answers of the tests before this one, still going out, are let go first.
+    await waitFor('the earlier answers to go out', async () => answersOwed() === 0);
+    const before = 0;
+    const get = `GET /v1/customers?limit=1 HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer ${KEY}\r\n`;
+    // The first is held, so the two behind it are queued, unanswered, when the client goes.
+    const socket = connect(port, '127.0.0.1', () => socket.write(`${get}Sandbox-Fault: hold; delay_ms=1000\r\n\r\n${get}\r\n${get}\r\n`));
+    socket.on('error', () => undefined);
+    await waitFor('the three requests to be taken', async () => answersOwed() === before + 3);
+    socket.destroy();
+    await waitFor('the answers owed to the gone client to be let go', async () => answersOwed() === before);
   });
 
   it('serves 32 requests pipelined on one connection and refuses the ones beyond with a 429, in order', async () => {

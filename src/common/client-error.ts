@@ -19,8 +19,8 @@ const MESSAGE_BY_STATUS: Record<number, string> = {
   431: 'The request headers are too large.',
 };
 
-/** How long a CONNECT's socket stays open after its 404, for a client that does not close it. */
-const CONNECT_LINGER_MS = 5_000;
+/** How long a socket answered here stays open after its answer, for a client that does not close it. */
+const LINGER_MS = 5_000;
 
 /**
  * Whether an `Expect` header asks for something other than `100-continue`, the one expectation a
@@ -83,8 +83,8 @@ export function answerClientErrors(server: Server): void {
   // Node reads at most 2 000 headers of a request and drops the rest unseen, but its parser still
   // frames the body by a Content-Length or Transfer-Encoding among them: a request with 2 001
   // headers, the last its Content-Length, would run as one without a body (a capture of `amount`
-  // capturing all of it). With no count limit every header is read; the 16 KB limit on their size
-  // still bounds them.
+  // capturing all of it). With no count limit every header is read; the 16 KB limit on the size
+  // of their names and values still bounds them.
   server.maxHeadersCount = 0;
 
   /**
@@ -99,7 +99,7 @@ export function answerClientErrors(server: Server): void {
    * client that pipelined a charge and then a broken request must get the charge's answer, not a
    * refusal in its place while the charge runs on.
    */
-  const answerOnSocket = (socket: Duplex, status: number, message: string) => {
+  const answerOnSocket = (socket: Socket, status: number, message: string) => {
     if (answered.has(socket)) return;
     answered.add(socket);
     afterAnswersOwed(socket, () => {
@@ -107,10 +107,14 @@ export function answerClientErrors(server: Server): void {
       const { headers, body } = envelopeAnswer(status, message);
       const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
+      // From the answer on, not before: the answers owed before it may take longer than this.
+      socket.setTimeout(LINGER_MS, () => socket.destroy());
     });
   };
 
-  server.on('clientError', (error: NodeJS.ErrnoException, socket: Duplex) => {
+  server.on('clientError', (error: NodeJS.ErrnoException, duplex: Duplex) => {
+    // Node's own server hands over its net.Socket; Duplex is only what the event's type promises.
+    const socket = duplex as Socket;
     // A socket already gone, or reset by the client, has no one to answer.
     if (error.code === 'ECONNRESET' || !socket.writable) {
       socket.destroy();
@@ -128,10 +132,9 @@ export function answerClientErrors(server: Server): void {
     const socket = duplex as Socket;
     // Node hands the socket over without its own error listener: a client that resets it would
     // otherwise raise an error no one catches, and end the process. What the client sends is read
-    // and dropped, and a client that never closes its side is let go after a while.
+    // and dropped, and a client that never closes its side is let go a while after the answer.
     socket.on('error', () => socket.destroy());
     socket.resume();
-    socket.setTimeout(CONNECT_LINGER_MS, () => socket.destroy());
     answerOnSocket(socket, 404, `Unrecognized request URL (CONNECT: ${req.url}).`);
   });
 
