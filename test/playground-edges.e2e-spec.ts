@@ -1,4 +1,4 @@
-import { attempts, open, page, server, step, storedKey, text, usePlaygroundBrowser, usePlaygroundServer } from './playground-helpers';
+import { attempts, open, page, server, step, storedKey, text, usePlaygroundBrowser, usePlaygroundServer, withOtherTab } from './playground-helpers';
 import { waitFor } from './wait-for';
 
 /**
@@ -74,10 +74,7 @@ describe('the retry playground page, at its edges', () => {
   });
 
   it('follows a new key taken in another tab, rather than go on under the account it erased', async () => {
-    const other = await page.context().newPage();
-    try {
-      await other.goto(`${server.url}/`);
-      await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+    await withOtherTab(async (other) => {
       await other.click('[data-testid="new-key"]');
       await other.waitForSelector('#playground[data-steps="2"]', { state: 'attached' });
       const newKey = ((await other.textContent('[data-testid="api-key"]')) ?? '').trim();
@@ -87,16 +84,11 @@ describe('the retry playground page, at its edges', () => {
       await page.waitForSelector('#playground[data-busy="false"]', { state: 'attached' });
       expect(await page.isDisabled('[data-testid="in-use-retry"]')).toBe(true);
       expect(await page.isDisabled('[data-testid="in-use-double"]')).toBe(false);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   it('follows a new key taken in another tab only once the step running here has ended', async () => {
-    const other = await page.context().newPage();
-    try {
-      await other.goto(`${server.url}/`);
-      await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+    await withOtherTab(async (other) => {
       const before = Number(await page.getAttribute('#playground', 'data-steps'));
       await page.click('[data-testid="in-use-double"]');
       // The other tab takes its new key while this one's first submit is held (1.5 s).
@@ -109,16 +101,11 @@ describe('the retry playground page, at its edges', () => {
       const buttons = await page.$$eval('.scenario button', (all) => all.map((b) => [b.getAttribute('data-testid'), (b as { disabled?: boolean }).disabled]));
       expect(buttons.filter(([, disabled]) => disabled).map(([id]) => id)).toEqual(['replay-retry', 'mismatch-retry', 'in-use-retry', 'lost-retry', 'no-key-retry']);
       expect(await text('last-explanation')).toMatch(/^New key: another tab/);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   it('ends every tab on one key when two tabs take new keys at once', async () => {
-    const other = await page.context().newPage();
-    try {
-      await other.goto(`${server.url}/`);
-      await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+    await withOtherTab(async (other) => {
       await Promise.all([page.click('[data-testid="new-key"]'), other.click('[data-testid="new-key"]')]);
       // What a tab shows: its key, and whether a step is running.
       const shown = (tab: typeof page) =>
@@ -132,9 +119,7 @@ describe('the retry playground page, at its edges', () => {
       const [mine, theirs] = await Promise.all([shown(page), shown(other)]);
       expect(theirs).toBe(mine);
       expect(mine).toBe(`false ${await storedKey()}`);
-    } finally {
-      await other.close();
-    }
+    });
   });
 
   it('says oncepay is down, not that it dropped the answer, when the server is stopped', async () => {

@@ -88,6 +88,21 @@ export async function open(): Promise<void> {
   await page.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
 }
 
+/**
+ * Opens the page in a second tab of the same browser, which shares the first one's storage, waits
+ * for its first look at the account, runs `work` with it, and closes it.
+ */
+export async function withOtherTab(work: (other: Page) => Promise<void>): Promise<void> {
+  const other = await page.context().newPage();
+  try {
+    await other.goto(`${server.url}/`);
+    await other.waitForSelector('#playground[data-steps="1"]', { state: 'attached' });
+    await work(other);
+  } finally {
+    await other.close();
+  }
+}
+
 /** The key the page keeps in this browser's localStorage. */
 export async function storedKey(): Promise<string | null> {
   return page.evaluate<string | null>('localStorage.getItem("oncepay.playground.apiKey")');

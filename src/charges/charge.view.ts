@@ -47,7 +47,7 @@ function customerField(charge: Charge, expanded: Customer | null | undefined): S
  * each state that fills other fields (captured, only authorised, declined), and with its
  * customer expanded, present or deleted since.
  */
-export function chargeSamples(): Stripe.Charge[] {
+export function sampleChargeViews(): Stripe.Charge[] {
   // Both tokens are rows of TEST_SOURCES, and the second one's row has a decline.
   const captured = {
     id: 'ch_1a2b3c',

@@ -95,17 +95,22 @@ function unsupportedTransferCoding(req: Request): InvalidRequestError | undefine
 }
 
 /**
+ * Whether a body is sent compressed: a Content-Encoding other than identity (an empty one is
+ * none, as body-parser reads it).
+ */
+const isCompressed = (req: Request): boolean => (req.headers['content-encoding'] || 'identity').trim().toLowerCase() !== 'identity';
+
+/**
  * The 413 for a body whose `Content-Length` is over the limit, or undefined: it is answered before
  * a byte of the body is read. body-parser refuses it too, but answers only once it has read and
  * discarded all of it, for as long as the client sends (or claims to: a request declaring 100 GB
  * and sending 7 bytes would get no answer until Node's request timeout). A compressed body's
  * length is not its size once inflated, which body-parser bounds as it inflates, so only an
- * uncompressed one is judged here (an empty Content-Encoding is none, as body-parser reads it).
+ * uncompressed one is judged here.
  */
 function declaredTooLarge(req: Request): InvalidRequestError | undefined {
-  const encoding = (req.headers['content-encoding'] || 'identity').trim().toLowerCase();
   // Node has refused a Content-Length that is not a number, or sent twice with two values.
-  if (encoding !== 'identity' || !(Number(req.headers['content-length']) > MAX_BODY_BYTES)) return undefined;
+  if (isCompressed(req) || !(Number(req.headers['content-length']) > MAX_BODY_BYTES)) return undefined;
   return new PayloadTooLargeError();
 }
 
@@ -122,14 +127,14 @@ const BODY_ENCODINGS = 'identity, gzip, deflate or br';
  */
 function bodyReadError(error: unknown, req: Request): unknown {
   const type = (error as { type?: unknown } | null)?.type;
-  const encoding = req.headers['content-encoding'] || 'identity';
+  const encoding = JSON.stringify(req.headers['content-encoding'] || 'identity');
   if (type === 'encoding.unsupported') {
-    return new InvalidRequestError(`Unsupported Content-Encoding ${JSON.stringify(encoding)}: send the body as ${BODY_ENCODINGS}.`, {}, 415);
+    return new InvalidRequestError(`Unsupported Content-Encoding ${encoding}: send the body as ${BODY_ENCODINGS}.`, {}, 415);
   }
   // (An uncompressed body's read fails without a `type` only when its connection breaks, and then
   // no one reads the answer.)
-  if (type === undefined && encoding.trim().toLowerCase() !== 'identity') {
-    return new InvalidRequestError(`The request body is not valid ${JSON.stringify(encoding)} data, as its Content-Encoding says it is.`);
+  if (type === undefined && isCompressed(req)) {
+    return new InvalidRequestError(`The request body is not valid ${encoding} data, as its Content-Encoding says it is.`);
   }
   return error;
 }

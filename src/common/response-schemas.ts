@@ -1,5 +1,5 @@
 import { ApiOkResponse, type OpenAPIObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
-import { chargeSamples } from '../charges/charge.view';
+import { sampleChargeViews } from '../charges/charge.view';
 import { customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
 
 /**
@@ -115,7 +115,7 @@ export function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
   const schemas: Record<ResponseSchema, SchemaObject> = {
     Customer: described(sampleCustomers().map(customerView)),
     DeletedCustomer: described([deletedCustomerView('cus_1a2b3c')]),
-    Charge: described(chargeSamples()),
+    Charge: described(sampleChargeViews()),
     CustomerList: listSchemaOf(schemaRef('Customer').$ref, '/v1/customers'),
     ChargeList: listSchemaOf(schemaRef('Charge').$ref, '/v1/charges'),
   };

@@ -27,9 +27,9 @@ function describe(url: string): string {
  * that a process that cannot start says so in one line rather than in the pool's stack traces.
  */
 export async function reachDatabase(url: string, attempts = CONNECT_ATTEMPTS): Promise<void> {
+  // With the settings the pool will send, so that any PostgreSQL refuses stop the process here.
+  const settings = connectionSettings(url);
   for (let attempt = 1; ; attempt += 1) {
-    // With the settings the pool will send, so that any PostgreSQL refuses stop the process here.
-    const settings = connectionSettings(url);
     const client = new Client({ connectionString: settings.url, options: settings.options, connectionTimeoutMillis: ATTEMPT_TIMEOUT_MS });
     // A connection that fails after connecting emits 'error'; without a listener that would end
     // the process. The failure is seen by `connect` or `end` here instead.
