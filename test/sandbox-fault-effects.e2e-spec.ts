@@ -167,6 +167,14 @@ describe('the Sandbox-Fault header', () => {
     expect(await committed('charges')).toBe(1);
   });
 
+  it('refuses a held POST whose Idempotency-Key is malformed at once, without waiting out its hold', async () => {
+    // A hold three times longer than this test may take: a refusal that waited it out fails it.
+    const res = await keyed('/v1/charges', 'k'.repeat(256), CHARGE).set('Sandbox-Fault', 'hold; delay_ms=60000');
+    expect(res.status).toBe(400);
+    expect(res.body.error).toMatchObject({ code: 'idempotency_key_invalid', param: 'Idempotency-Key' });
+    expect(await committed('charges')).toBe(0);
+  }, 20_000);
+
   it('answers error_after_commit on a replay as a plain 500, without the replay headers', async () => {
     const first = await keyed('/v1/charges', 'k-replayed-error', CHARGE).expect(200);
     const res = await keyed('/v1/charges', 'k-replayed-error', CHARGE).set('Sandbox-Fault', 'error_after_commit').expect(500);

@@ -1,22 +1,32 @@
+import type { Request } from 'express';
 import { IdempotencyError, InvalidRequestError } from '../common/errors';
+import { timesSent } from '../common/headers';
 import { IDEMPOTENCY_KEY_MAX_LENGTH, IDEMPOTENCY_KEY_PATTERN, IN_USE_RETRY_AFTER_SECONDS } from './idempotency.constants';
 
 /** A request that sent the header more than once: which key would it mean? */
-export const repeatedKeyError = () =>
+const repeatedKeyError = () =>
   new InvalidRequestError('Send one Idempotency-Key header: this request has more than one.', {
     code: 'idempotency_key_invalid',
     param: 'Idempotency-Key',
   });
 
-/** Checks the header's form; a bad key is refused before anything runs, and not saved. */
-export function checkIdempotencyKey(key: string): string {
-  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
-    throw new InvalidRequestError(
+/**
+ * Why a request's Idempotency-Key header cannot be used, or undefined when it can (or there is
+ * none). A bad key is refused before anything runs, and not saved.
+ */
+export function keyProblem(req: Request): InvalidRequestError | undefined {
+  const key = req.headers['idempotency-key'];
+  if (key === undefined) return undefined;
+  // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
+  if (timesSent(req, 'idempotency-key') > 1) return repeatedKeyError();
+  // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !IDEMPOTENCY_KEY_PATTERN.test(key as string)) {
+    return new InvalidRequestError(
       `Invalid Idempotency-Key: it must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.`,
       { code: 'idempotency_key_invalid', param: 'Idempotency-Key' },
     );
   }
-  return key;
+  return undefined;
 }
 
 /** The key was first used with other parameters or on another endpoint; retrying cannot help. */

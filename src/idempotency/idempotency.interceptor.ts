@@ -8,7 +8,6 @@ import { from, lastValueFrom, Observable } from 'rxjs';
 import { API_PREFIX } from '../common/api-prefix';
 import type { AppConfig } from '../common/config';
 import { ApiError, ReplayedError } from '../common/errors';
-import { timesSent } from '../common/headers';
 import type { Params } from '../common/params';
 import { getContext } from '../common/request-context';
 import { routeSuccessStatus } from '../common/route-status';
@@ -16,7 +15,7 @@ import { lockAccountForWrite } from '../database/account-lock';
 import { errorCode, UNIQUE_VIOLATION, violatedConstraint } from '../database/database-errors';
 import { requestFingerprint } from './fingerprint';
 import { KEY_UNIQUE } from './idempotency.constants';
-import { checkIdempotencyKey, keyInUseError, keyReusedError, repeatedKeyError } from './idempotency.errors';
+import { keyInUseError, keyProblem, keyReusedError } from './idempotency.errors';
 import { FoundKey, IdempotencyService } from './idempotency.service';
 
 /** What the endpoint produced: a body to send, or an outcome error to throw after the commit. */
@@ -77,12 +76,12 @@ export class IdempotencyInterceptor implements NestInterceptor {
       );
     }
 
-    // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
     // The key is echoed by the request middleware, on every POST answer, refusals included (but
     // not a key sent twice: see `echoedIdempotencyKey`).
-    if (timesSent(req, 'idempotency-key') > 1) throw repeatedKeyError();
+    const problem = keyProblem(req);
+    if (problem) throw problem;
     // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
-    const key = checkIdempotencyKey(header as string);
+    const key = header as string;
     const fingerprint = requestFingerprint(req.method, req.path, req.body as Params);
 
     // Fast path, outside any transaction: a committed record never changes, so if one is here

@@ -9,6 +9,7 @@ import { InternalApiError, RateLimitError, ShuttingDownError } from '../common/e
 import { getContext } from '../common/request-context';
 import { HOLD_CONNECTIONS } from '../database/data-source';
 import { routeSuccessStatus } from '../common/route-status';
+import { keyProblem } from '../idempotency/idempotency.errors';
 import { AppliedFault, parseFaultHeader } from './faults';
 import { RequestLogService } from './request-log.service';
 import { SandboxService } from './sandbox.service';
@@ -123,6 +124,9 @@ export class FaultInterceptor implements NestInterceptor, BeforeApplicationShutd
           await this.hold(applied.delayMs);
           break;
         }
+        // A key that cannot be used is refused by the idempotency interceptor before any lookup:
+        // bad input, answered at once, as it would be without the fault. There is nothing to hold.
+        if (keyProblem(req)) break;
         // The key's lock lives in the transaction, so a held keyed request keeps a database
         // connection. The pool has HOLD_CONNECTIONS more connections than POOL_SIZE, and no more
         // requests than that are held at once, so however many holds are in flight, POOL_SIZE
