@@ -201,6 +201,11 @@ export const ROWS: Row[] = [
   { name: 'a charge id as a customer list cursor', method: 'get', path: `/v1/customers?starting_after=${CHARGE}`, status: 400, type: 'invalid_request_error', param: 'starting_after', code: 'resource_missing' },
   { name: 'a 300-character list cursor', method: 'get', path: `/v1/charges?ending_before=ch_${'a'.repeat(300)}`, status: 400, type: 'invalid_request_error', param: 'ending_before', code: 'resource_missing' },
   { name: 'a request log cursor of SQL', method: 'get', path: `/_sandbox/requests?starting_after=${encodeURIComponent("req_x' OR '1'='1")}`, status: 400, type: 'invalid_request_error', param: 'starting_after', code: 'resource_missing' },
+  { name: 'created=abc on a list', method: 'get', path: '/v1/charges?created=abc', status: 400, type: 'invalid_request_error', param: 'created' },
+  { name: 'created[after]=1, not a bound', method: 'get', path: '/v1/customers?created[after]=1', status: 400, type: 'invalid_request_error', param: 'created' },
+  { name: 'created[gt]=1.5', method: 'get', path: '/v1/charges?created[gt]=1.5', status: 400, type: 'invalid_request_error', param: 'created' },
+  { name: 'created[gte][x]=1', method: 'get', path: '/_sandbox/requests?created[gte][x]=1', status: 400, type: 'invalid_request_error', param: 'created' },
+  { name: 'created[]=1, a list', method: 'get', path: '/v1/charges?created[]=1', status: 400, type: 'invalid_request_error', param: 'created' },
   { name: 'starting_after and ending_before together', method: 'get', path: `/v1/charges?starting_after=${CHARGE}&ending_before=${CHARGE}`, status: 400, type: 'invalid_request_error', param: 'ending_before' },
 
   // customers

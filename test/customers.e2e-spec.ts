@@ -78,7 +78,7 @@ describe('customers', () => {
     expect([...atLimit.name]).toHaveLength(256);
     // ☺️ is two code points, U+263A and the variation selector U+FE0F: 256 of them are 512.
     const smiles = await post(t, '/v1/customers', { name: '\u263A\uFE0F'.repeat(256) }).expect(400);
-    expect(smiles.body.error).toMatchObject({ param: 'name', message: 'name must be shorter than or equal to 256 characters' });
+    expect(smiles.body.error).toMatchObject({ param: 'name', message: 'Invalid name: must be at most 256 characters long.' });
     const selectors = await post(t, '/v1/charges', { amount: 2000, currency: 'usd', source: 'tok_visa', description: 'x\uFE0F'.repeat(2501) }).expect(400);
     expect(selectors.body.error.param).toBe('description');
   });
@@ -181,6 +181,52 @@ describe('customers', () => {
       expect(filtered.body.data.every((c: { email: string }) => c.email === 'x@example.com')).toBe(true);
       // An empty filter is one not sent, as an empty parameter is everywhere else.
       expect((await get(t, '/v1/customers', { email: '' }).expect(200)).body.data).toEqual(all.body.data);
+    });
+
+    it('filters by created: one second, or a range of gt, gte, lt and lte, in Unix seconds', async () => {
+      // Five customers, dated by hand within three seconds: two share second 1 700 000 000.
+      const instants = ['2023-11-14T22:13:19.999Z', '2023-11-14T22:13:20.000Z', '2023-11-14T22:13:20.999Z', '2023-11-14T22:13:21.500Z', '2023-11-14T22:13:22.000Z'];
+      const ids: string[] = [];
+      for (const instant of instants) {
+        const { id } = (await post(t, '/v1/customers', {}).expect(200)).body;
+        await t.dataSource.query('UPDATE customers SET created = $1 WHERE id = $2', [instant, id]);
+        ids.push(id);
+      }
+      const listed = async (query: Record<string, unknown>) =>
+        (await get(t, '/v1/customers', query).expect(200)).body.data.map((c: { id: string; created: number }) => ids.indexOf(c.id));
+
+      expect(await listed({ created: 1_700_000_000 })).toEqual([2, 1]);
+      expect(await listed({ created: { gte: 1_700_000_000 } })).toEqual([4, 3, 2, 1]);
+      expect(await listed({ created: { gt: 1_700_000_000 } })).toEqual([4, 3]);
+      expect(await listed({ created: { lt: 1_700_000_000 } })).toEqual([0]);
+      expect(await listed({ created: { lte: 1_700_000_000 } })).toEqual([2, 1, 0]);
+      expect(await listed({ created: { gt: 1_699_999_999, lt: 1_700_000_002 } })).toEqual([3, 2, 1]);
+      expect(await listed({ created: { gt: 1_700_000_001, lt: 1_700_000_001 } })).toEqual([]);
+      // Bounds past any date either side filter nothing out, and are no error.
+      expect(await listed({ created: { gte: -99_999_999_999_999, lt: 999_999_999_999_999 } })).toEqual([4, 3, 2, 1, 0]);
+      // The range and the cursors together: a page, and the next, within the range.
+      expect(await listed({ created: { gte: 1_700_000_000 }, limit: 2 })).toEqual([4, 3]);
+      expect(await listed({ created: { gte: 1_700_000_000 }, limit: 2, starting_after: ids[3] })).toEqual([2, 1]);
+      expect(await listed({ created: '' })).toEqual([4, 3, 2, 1, 0]);
+      // Each customer shows the second it was filtered by.
+      const [shown] = (await get(t, '/v1/customers', { created: 1_700_000_001 }).expect(200)).body.data;
+      expect(shown).toMatchObject({ id: ids[3], created: 1_700_000_001 });
+    });
+
+    it("refuses a wrong type, a balance out of range and both cursors in the API's words, not the validator's", async () => {
+      const refusal = async (res: Promise<{ body: { error: unknown } }>) => (await res).body.error;
+      expect(await refusal(get(t, '/v1/customers', { starting_after: ['x'] }).expect(400))).toMatchObject({
+        param: 'starting_after',
+        message: 'Invalid starting_after: must be a string.',
+      });
+      expect(await refusal(post(t, '/v1/customers', { balance: 99_999_999_999 }).expect(400))).toMatchObject({
+        param: 'balance',
+        message: 'Invalid balance: must be at most 2147483647.',
+      });
+      expect(await refusal(get(t, '/v1/customers', { starting_after: 'cus_a', ending_before: 'cus_b' }).expect(400))).toMatchObject({
+        param: 'ending_before',
+        message: 'Received both starting_after and ending_before parameters. Please pass in only one.',
+      });
     });
 
     it('takes limit, starting_after and ending_before sent empty as not sent', async () => {

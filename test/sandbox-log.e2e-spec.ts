@@ -142,6 +142,16 @@ describe('the request log (GET /_sandbox/requests)', () => {
     expect(page3.data.map((l) => l.request_id)).toEqual(newestFirst.slice(4));
     expect((await requestLog({})).data).toHaveLength(5);
   });
+
+  it('keeps the lines answered in a range of seconds with created, as the other lists do', async () => {
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) ids.push((await get(t, '/v1/customers').expect(200)).headers['request-id']);
+    // The oldest line an hour back: a test that began since would not see it.
+    await t.dataSource.query(`UPDATE sandbox_requests SET created = created - interval '1 hour' WHERE id = $1`, [ids[0]]);
+    const since = Math.floor(Date.now() / 1000) - 600;
+    expect((await requestLog({ created: { gte: since } })).data.map((l) => l.request_id)).toEqual([ids[2], ids[1]]);
+    expect((await requestLog({ created: { lt: since } })).data.map((l) => l.request_id)).toEqual([ids[0]]);
+  });
 });
 
 describe('erasing an account (DELETE /_sandbox/data)', () => {

@@ -9,7 +9,8 @@ import { rejectionOf, useStripeApp } from './stripe-helpers';
  * errors are in stripe-sdk-errors.
  */
 describe('the stripe SDK against oncepay', () => {
-  const { client } = useStripeApp();
+  const useStripe = useStripeApp();
+  const { client } = useStripe;
   let stripe: Stripe;
   beforeAll(() => {
     stripe = client(KEY);
@@ -248,6 +249,21 @@ describe('the stripe SDK against oncepay', () => {
       expect(page.data.map((c) => c.id)).toEqual([ids[4], ids[3]]);
       const older = await stripe.customers.list({ starting_after: ids[2], limit: 10 });
       expect(older.data.map((c) => c.id)).toEqual([ids[1], ids[0]]);
+    });
+
+    it('walks only the charges created in a range, sent by the SDK as created[gte] and created[lt]', async () => {
+      const ids: string[] = [];
+      for (let i = 0; i < 7; i++) ids.push((await stripe.charges.create({ amount: 100 + i, currency: 'usd', source: 'tok_visa' })).id);
+      // The first two a day earlier, the rest in the second 1 700 000 000 + i.
+      for (const [i, id] of ids.entries()) {
+        await useStripe.t.dataSource.query('UPDATE charges SET created = to_timestamp($1) WHERE id = $2', [1_700_000_000 + i - (i < 2 ? 86_400 : 0), id]);
+      }
+      const requests = countRequests(stripe);
+      const walked = await stripe.charges.list({ limit: 2, created: { gte: 1_700_000_000, lt: 1_700_000_006 } }).autoPagingToArray({ limit: 100 });
+      expect(walked.map((c) => c.id)).toEqual([ids[5], ids[4], ids[3], ids[2]]);
+      expect(walked.map((c) => c.created)).toEqual([1_700_000_005, 1_700_000_004, 1_700_000_003, 1_700_000_002]);
+      expect(requests.get('GET /v1/charges')).toBe(2);
+      expect((await stripe.customers.list({ created: 1_700_000_000 })).data).toEqual([]);
     });
 
     it('collects every charge with autoPagingToArray over pages of 3', async () => {

@@ -248,9 +248,13 @@ export const ApiExpandProperty = (allowed: readonly string[]) =>
 /** Bracket notation, as OpenAPI spells it: `expand[]=customer` or `expand[0]=customer`, `metadata[order]=42`. */
 const BRACKETS = { style: 'deepObject', explode: true } as const;
 
-/** Whether a schema is a list or a hash, which travel in bracket notation. */
+/**
+ * Whether a schema is a list or a hash, which travel in bracket notation, or may be one: `created`
+ * is a number or a hash of bounds.
+ */
 const isNested = (schema: SchemaObject | ReferenceObject | undefined): boolean =>
-  schema !== undefined && 'type' in schema && (schema.type === 'array' || schema.type === 'object');
+  schema !== undefined &&
+  (('type' in schema && (schema.type === 'array' || schema.type === 'object')) || ('oneOf' in schema && (schema.oneOf ?? []).some(isNested)));
 
 /**
  * Tells clients to send lists and hashes in bracket notation, the one the API reads, as Stripe's

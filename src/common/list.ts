@@ -1,15 +1,63 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsString, Max, Min } from 'class-validator';
+import { Transform } from 'class-transformer';
+import { IsInt, IsOptional, Max, Min, ValidateBy } from 'class-validator';
 import type { ObjectLiteral, Repository } from 'typeorm';
 import type { AccountObject } from './account-object.entity';
 import { InvalidRequestError, shortName } from './errors';
 import type { ObjectKind } from './find-owned';
 import { isIdOf } from './ids';
-import { EmptyToNull, ToInteger } from './validation';
+import { EmptyToNull, IsText, ToInteger, toInteger } from './validation';
 
 /** Page size when the client does not ask for one, and the largest it may ask for (Stripe's). */
 export const DEFAULT_LIST_LIMIT = 10;
 export const MAX_LIST_LIMIT = 100;
+
+/** The bounds a `created` filter may take, as `created[gt]=…`; a bare `created=…` is one second. */
+const CREATED_BOUNDS = ['gt', 'gte', 'lt', 'lte'] as const;
+type CreatedFilter = number | Partial<Record<(typeof CREATED_BOUNDS)[number], number>>;
+
+/**
+ * The latest second a `created` bound is taken to mean (9999-12-31T23:59:59Z). Bounds beyond it, or
+ * before 1970, are moved to it or to 0: no object was created out there, so the answer is the same,
+ * and every bound stays a date that both JavaScript and PostgreSQL can hold.
+ */
+const LATEST_CREATED = 253_402_300_799;
+
+/** Why a `created` filter is not one, or undefined: Unix seconds, or a hash of bounds in seconds. */
+function createdProblem(value: unknown): string | undefined {
+  const seconds = 'a whole number of Unix seconds';
+  if (typeof value === 'number') return undefined;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    return `Invalid created: must be ${seconds}, or a hash of ${CREATED_BOUNDS.join(', ')} (created[gte]=1700000000).`;
+  }
+  for (const [bound, item] of Object.entries(value)) {
+    if (!(CREATED_BOUNDS as readonly string[]).includes(bound)) {
+      return `Invalid created: ${bound} is not a bound; use ${CREATED_BOUNDS.join(', ')}.`;
+    }
+    if (typeof item !== 'number') return `Invalid integer: created[${bound}] must be ${seconds}.`;
+  }
+  return undefined;
+}
+
+/**
+ * `created` as a list filter, as Stripe takes it: `created=1700000000` (that second) or
+ * `created[gte]=…&created[lt]=…`. Numbers arrive as text and are read as `ToInteger` reads them;
+ * anything else stays as sent, for the check to name.
+ */
+const IsCreatedFilter = () => (object: object, property: string) => {
+  Transform(({ value }) =>
+    typeof value === 'object' && value !== null && !Array.isArray(value)
+      ? Object.fromEntries(Object.entries(value).map(([bound, item]) => [bound, toInteger(item)]))
+      : toInteger(value),
+  )(object, property);
+  ValidateBy({
+    name: 'isCreatedFilter',
+    validator: {
+      validate: (value: unknown) => createdProblem(value) === undefined,
+      defaultMessage: (args) => createdProblem(args?.value) ?? 'Invalid created.',
+    },
+  })(object, property);
+};
 
 /**
  * The parameters every list endpoint takes; list DTOs extend this with their filters. Each one sent
@@ -28,14 +76,43 @@ export class ListParamsDto {
   @ApiPropertyOptional({ type: String, description: 'A cursor: the id after which (towards older objects) the page starts.' })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   starting_after?: string | null;
 
   @ApiPropertyOptional({ type: String, description: 'A cursor: the id before which (towards newer objects) the page ends.' })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   ending_before?: string | null;
+
+  @ApiPropertyOptional({
+    oneOf: [
+      { type: 'integer', description: 'Created in this second.' },
+      { type: 'object', properties: Object.fromEntries(CREATED_BOUNDS.map((bound) => [bound, { type: 'integer' }])) },
+    ],
+    description: 'Only objects created in this range of Unix seconds: `created[gte]=1700000000&created[lt]=1700086400`, or one second.',
+  })
+  @IsOptional()
+  @EmptyToNull()
+  @IsCreatedFilter()
+  created?: CreatedFilter | null;
+}
+
+/**
+ * A `created` filter as the least and the first excluded second: `created=n` is [n, n + 1),
+ * `gt: n` is n + 1 on, `lte: n` is up to n + 1. `created` on the wire is the second an object was
+ * created in, rounded down (`unixSeconds`), so these bounds compare the stored instant exactly as
+ * a client comparing `created` would.
+ */
+function createdSpan(filter: CreatedFilter): { from: number; until: number } {
+  const range = typeof filter === 'number' ? { gte: filter, lte: filter } : filter;
+  const froms = [range.gte, range.gt === undefined ? undefined : range.gt + 1];
+  const untils = [range.lt, range.lte === undefined ? undefined : range.lte + 1];
+  const clamp = (second: number) => Math.min(Math.max(second, 0), LATEST_CREATED + 1);
+  return {
+    from: clamp(Math.max(0, ...froms.filter((second) => second !== undefined))),
+    until: clamp(Math.min(LATEST_CREATED + 1, ...untils.filter((second) => second !== undefined))),
+  };
 }
 
 export interface ListEnvelope<T> {
@@ -60,10 +137,14 @@ export async function listPage<T extends AccountObject>(
   gone?: Repository<{ id: string; account: string; seq: string }>,
 ): Promise<{ rows: T[]; hasMore: boolean }> {
   if (params.starting_after != null && params.ending_before != null) {
-    throw new InvalidRequestError('You may only specify one of starting_after and ending_before.', { param: 'ending_before' });
+    throw new InvalidRequestError('Received both starting_after and ending_before parameters. Please pass in only one.', { param: 'ending_before' });
   }
   const limit = params.limit ?? DEFAULT_LIST_LIMIT;
   const query = repo.createQueryBuilder('o').where(filter);
+  if (params.created != null) {
+    const { from, until } = createdSpan(params.created);
+    query.andWhere('o.created >= :from AND o.created < :until', { from: new Date(from * 1000), until: new Date(until * 1000) });
+  }
   const cursorParam = params.starting_after != null ? 'starting_after' : params.ending_before != null ? 'ending_before' : undefined;
   const backwards = cursorParam === 'ending_before';
   if (cursorParam) {

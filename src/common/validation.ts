@@ -1,6 +1,6 @@
 import { applyDecorators, ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsArray, IsIn, IsOptional, ValidateBy } from 'class-validator';
+import { IsArray, IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
 import { InvalidRequestError, UnknownParameterError } from './errors';
 
 /** Longest free-text field (`description`, …), as Stripe's. */
@@ -33,9 +33,15 @@ export const MaxCharacters = (max: number) =>
     constraints: [max],
     validator: {
       validate: (value: unknown) => typeof value !== 'string' || characters(value) <= max,
-      defaultMessage: (args) => `${args?.property} must be shorter than or equal to ${max} characters`,
+      defaultMessage: (args) => `Invalid ${args?.property}: must be at most ${max} characters long.`,
     },
   });
+
+/**
+ * A text parameter. class-validator's own words for a value of another type ("name must be a
+ * string") read unlike the rest of the API's messages; these say what was wrong the same way.
+ */
+export const IsText = () => IsString({ message: (args) => `Invalid ${args.property}: must be a string.` });
 
 /**
  * Stripe's error code for a failed class-validator constraint, where Stripe has one, so that a
@@ -120,8 +126,9 @@ export class NoParamsPipe implements PipeTransform {
  * `amount=02000` and `amount=2000` would charge the same amount yet count as different requests
  * under one key.
  */
-export const ToInteger = () =>
-  Transform(({ value }) => (typeof value === 'string' && /^(0|-?[1-9]\d{0,14})$/.test(value) ? Number(value) : value));
+export const toInteger = (value: unknown): unknown =>
+  typeof value === 'string' && /^(0|-?[1-9]\d{0,14})$/.test(value) ? Number(value) : value;
+export const ToInteger = () => Transform(({ value }) => toInteger(value));
 export const ToBoolean = () =>
   Transform(({ value }) => (value === 'true' ? true : value === 'false' ? false : value));
 /** Stripe treats an empty string as "unset"; on update it clears the field. */

@@ -1,10 +1,10 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, IsString, Max } from 'class-validator';
+import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, Max } from 'class-validator';
 import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
 import { MAX_ID_LENGTH } from '../../common/ids';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, Expandable, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToBoolean, ToInteger } from '../../common/validation';
+import { EmptyToNull, Expandable, IsText, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToBoolean, ToInteger } from '../../common/validation';
 import { CHARGE_EXPANDABLE } from '../charge.view';
 import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 
@@ -34,14 +34,14 @@ export class CreateChargeDto {
 
   @ApiProperty({ enum: CURRENCIES, example: 'usd', description: 'A lower-case ISO currency code.' })
   @IsDefined({ message: 'Missing required param: currency.' })
-  @IsString()
+  @IsText()
   @IsIn(CURRENCIES, { message: `Invalid currency: must be a lower-case ISO code, one of ${CURRENCIES.join(', ')}.` })
   currency!: string;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_ID_LENGTH, example: 'cus_1a2b3c', description: 'The customer to charge; needed when there is no `source`.' })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_ID_LENGTH)
   customer?: string | null;
 
@@ -56,14 +56,14 @@ export class CreateChargeDto {
   })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_ID_LENGTH)
   source?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ApiExpandProperty } from '../../common/api-docs';
 import { ListParamsDto } from '../../common/list';
 import { MAX_ID_LENGTH } from '../../common/ids';
-import { EmptyToNull, Expandable, MaxCharacters } from '../../common/validation';
+import { EmptyToNull, Expandable, IsText, MaxCharacters } from '../../common/validation';
 
 /** The parameters of `GET /v1/charges`: paging, and a `customer` filter. */
 export class ListChargesDto extends ListParamsDto {
@@ -11,7 +11,7 @@ export class ListChargesDto extends ListParamsDto {
   @ApiPropertyOptional({ type: String, maxLength: MAX_ID_LENGTH, description: 'Only the charges of this customer (`cus_…`).' })
   @EmptyToNull()
   @IsOptional()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_ID_LENGTH)
   customer?: string | null;
 

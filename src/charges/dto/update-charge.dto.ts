@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, MAX_TEXT_LENGTH, MaxCharacters } from '../../common/validation';
+import { EmptyToNull, IsText, MAX_TEXT_LENGTH, MaxCharacters } from '../../common/validation';
 import { RetrieveChargeDto } from './retrieve-charge.dto';
 
 /** The parameters of `POST /v1/charges/:id`: only the descriptive fields can change. */
@@ -11,7 +11,7 @@ export class UpdateChargeDto extends RetrieveChargeDto {
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH, description: 'An empty value clears it.' })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 

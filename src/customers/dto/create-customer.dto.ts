@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsInt, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+import { IsEmail, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToInteger } from '../../common/validation';
+import { EmptyToNull, IsText, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToInteger } from '../../common/validation';
 
 /** A phone number as people write one: digits and the usual separators. */
 const PHONE = new RegExp(`^[0-9+()\\-. ]{0,${MAX_PHONE_LENGTH}}$`);
@@ -27,21 +27,21 @@ export class CreateCustomerDto {
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_NAME_LENGTH })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_NAME_LENGTH)
   name?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_TEXT_LENGTH })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_PHONE_LENGTH, pattern: PHONE.source, example: '+1 (555) 010-0000' })
   @IsOptional()
   @EmptyToNull()
-  @IsString()
+  @IsText()
   @Matches(PHONE, { message: `Invalid phone: digits, spaces and + ( ) - . only, at most ${MAX_PHONE_LENGTH} characters.` })
   phone?: string | null;
 
@@ -54,8 +54,8 @@ export class CreateCustomerDto {
   @IsOptional()
   @ToInteger()
   @IsInt({ message: 'Invalid integer: balance must be a whole number.' })
-  @Min(-MAX_BALANCE)
-  @Max(MAX_BALANCE)
+  @Min(-MAX_BALANCE, { message: `Invalid balance: must be at least ${-MAX_BALANCE}.` })
+  @Max(MAX_BALANCE, { message: `Invalid balance: must be at most ${MAX_BALANCE}.` })
   balance?: number;
 
   @ApiMetadataProperty()

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsOptional, IsString } from 'class-validator';
+import { IsOptional } from 'class-validator';
 import { ListParamsDto } from '../../common/list';
-import { EmptyToNull, MAX_EMAIL_LENGTH, MaxCharacters } from '../../common/validation';
+import { EmptyToNull, IsText, MAX_EMAIL_LENGTH, MaxCharacters } from '../../common/validation';
 
 /** The parameters of `GET /v1/customers`: paging, and an exact `email` filter. */
 export class ListCustomersDto extends ListParamsDto {
@@ -9,7 +9,7 @@ export class ListCustomersDto extends ListParamsDto {
   @ApiPropertyOptional({ type: String, maxLength: MAX_EMAIL_LENGTH, description: 'Only customers with exactly this email.' })
   @EmptyToNull()
   @IsOptional()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_EMAIL_LENGTH)
   email?: string | null;
 }

@@ -1,7 +1,7 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Transform } from 'class-transformer';
-import { IsDefined, IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
-import { MaxCharacters, ToInteger } from '../../common/validation';
+import { IsDefined, IsIn, IsInt, IsOptional, Matches, Max, Min, ValidateBy, ValidationArguments } from 'class-validator';
+import { IsText, MaxCharacters, ToInteger } from '../../common/validation';
 import { FAULTS, isFault, spellFaultPath, TIMED_FAULTS, untimedFaultError } from '../faults';
 import { DEFAULT_FAULT_DELAY_MS, MAX_FAULT_DELAY_MS, MAX_FAULT_PATH_LENGTH, MAX_FAULT_TIMES } from '../sandbox.constants';
 
@@ -61,7 +61,7 @@ export class ArmFaultDto {
     description: 'An exact /v1 path, or a prefix ending in `*` (`/v1/*`). Default: any /v1 path.',
   })
   @IsOptional()
-  @IsString()
+  @IsText()
   @MaxCharacters(MAX_FAULT_PATH_LENGTH)
   @Matches(FAULT_PATH, {
     message: 'Invalid path: faults act on /v1 requests; use a path such as /v1/charges, or a prefix ending in * such as /v1/*.',
