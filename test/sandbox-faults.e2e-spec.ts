@@ -183,6 +183,18 @@ describe('which requests a fault matches', () => {
     expect(await committed('customers')).toBe(2);
   });
 
+  it('fires two overlapping faults exactly their times among many requests at once, and keeps no row of a spent fault', async () => {
+    for (let round = 0; round < 10; round++) {
+      await arm({ fault: 'rate_limit', path: '/v1/customers', times: 3 });
+      await arm({ fault: 'rate_limit', path: '/v1/*', times: 2 });
+      const statuses = await Promise.all(Array.from({ length: 24 }, () => post(t, '/v1/customers', {}).then((res) => res.status)));
+      expect({ round, limited: statuses.filter((s) => s === 429).length, created: statuses.filter((s) => s === 200).length }).toEqual({ round, limited: 5, created: 19 });
+      // A spent fault leaves nothing behind for later requests' lookups to read.
+      expect(await committed('sandbox_faults')).toBe(0);
+    }
+    expect(await committed('customers')).toBe(190);
+  });
+
   it("never touches another account's requests", async () => {
     const fault = await arm({ fault: 'error_before_execute' });
     await post(t, '/v1/customers', {}, OTHER_KEY).expect(200);

@@ -56,7 +56,8 @@ export class SandboxService {
    * Disarms a fault that has yet to fire. A spent fault (fired all its `times`) is answered 404,
    * like one never armed: the list no longer shows it. One DELETE both checks and deletes, so a
    * fault firing at this moment cannot slip between the two: `fire` holds the row until its
-   * decrement commits, and the DELETE, waiting for it, re-checks `remaining` on the new row.
+   * decrement (or, on its last time, its delete) commits, and the DELETE, waiting for it, re-checks
+   * `remaining` on the new row, or finds none.
    */
   async disarm(account: string, id: string): Promise<void> {
     const deleted = isIdOf('flt', id)
@@ -67,24 +68,31 @@ export class SandboxService {
 
   /**
    * Fires the oldest armed fault of this account that matches the request, if any, and counts it
-   * down. One UPDATE does both, so it is safe across processes: the subquery's `FOR UPDATE` makes
-   * a concurrent request wait for this one's decrement and then re-check `remaining > 0` on the
-   * new row version (READ COMMITTED re-evaluates locked rows), so a fault armed for N requests
-   * fires for exactly N, never N + 1, however many arrive at once.
+   * down, or deletes it when this was its last time: a spent fault is never shown or fired again,
+   * and a row kept for it would be read by every later request's lookup. One statement does it all,
+   * so it is safe across processes: `target`'s `FOR UPDATE` makes a concurrent request wait for
+   * this one's decrement (or delete) and then re-check the row (READ COMMITTED re-evaluates locked
+   * rows, and skips a deleted one for the next match), reading `remaining` as this one left it. So
+   * a fault armed for N requests fires for exactly N, never N + 1, however many arrive at once.
+   * `spent` and `counted` act on `target`'s row under disjoint conditions: exactly one of them does.
    */
   async fire(account: string, method: string, path: string): Promise<AppliedFault | undefined> {
-    // TypeORM's postgres driver answers an UPDATE with [returned rows, affected count].
-    const [rows]: [{ fault: FaultName; delay_ms: number }[], number] = await this.txHost.tx.query(
-      `UPDATE sandbox_faults SET remaining = remaining - 1
-        WHERE id = (
-          SELECT id FROM sandbox_faults
-           WHERE account = $1 AND remaining > 0
-             AND (method IS NULL OR method = $2)
-             AND (path IS NULL OR (path_prefix AND starts_with($3, path)) OR (NOT path_prefix AND path = $3))
-           ORDER BY seq
-           LIMIT 1
-           FOR UPDATE)
-        RETURNING fault, delay_ms`,
+    const rows: { fault: FaultName; delay_ms: number }[] = await this.txHost.tx.query(
+      `WITH target AS (
+         SELECT id, remaining FROM sandbox_faults
+          WHERE account = $1 AND remaining > 0
+            AND (method IS NULL OR method = $2)
+            AND (path IS NULL OR (path_prefix AND starts_with($3, path)) OR (NOT path_prefix AND path = $3))
+          ORDER BY seq
+          LIMIT 1
+          FOR UPDATE),
+       spent AS (
+         DELETE FROM sandbox_faults f USING target WHERE f.id = target.id AND target.remaining = 1
+         RETURNING f.fault, f.delay_ms),
+       counted AS (
+         UPDATE sandbox_faults f SET remaining = f.remaining - 1 FROM target WHERE f.id = target.id AND target.remaining > 1
+         RETURNING f.fault, f.delay_ms)
+       SELECT fault, delay_ms FROM spent UNION ALL SELECT fault, delay_ms FROM counted`,
       [account, method, path],
     );
     const fired = rows[0];
