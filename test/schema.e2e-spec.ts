@@ -67,4 +67,17 @@ describe('the schema the migrations build', () => {
     await dataSource.runMigrations({ transaction: 'each' });
     expect(await schemaNames(dataSource)).toEqual(before);
   });
+
+  it('deletes the faults spent before faults were deleted on their last firing, and keeps the armed ones', async () => {
+    // Back to the schema before DeleteSpentFaults, with a fault spent as it was then, and one armed.
+    // (Should a migration come after it, this must undo that one first.)
+    expect(await dataSource.query('SELECT name FROM migrations ORDER BY timestamp DESC LIMIT 1')).toEqual([{ name: 'DeleteSpentFaults1764000000009' }]);
+    await dataSource.undoLastMigration({ transaction: 'each' });
+    await dataSource.query(
+      `INSERT INTO sandbox_faults (id, account, fault, times, remaining) VALUES ('flt_spent', 'acct_a', 'rate_limit', 2, 0), ('flt_armed', 'acct_a', 'rate_limit', 2, 1)`,
+    );
+    await dataSource.runMigrations({ transaction: 'each' });
+    expect(await dataSource.query('SELECT id FROM sandbox_faults')).toEqual([{ id: 'flt_armed' }]);
+    await dataSource.query('DELETE FROM sandbox_faults');
+  });
 });
