@@ -67,6 +67,9 @@ export function formNames(text: string): string[] {
   });
 }
 
+/** A list index as qs and JSON write one: `0`, `7`, `42`, never `07` or `-1`. */
+export const LIST_INDEX = /^(0|[1-9]\d*)$/;
+
 /** A name in bracket notation: a name, then any number of `[…]` segments holding no bracket. */
 const BRACKETED_NAME = /^[^[\]]+(\[[^[\]]*\])*$/;
 
@@ -81,7 +84,12 @@ const BRACKETED_NAME = /^[^[\]]+(\[[^[\]]*\])*$/;
  * - `[]` after a hash parameter (`metadata[]=x`): qs makes `[]` and `[0]` the same (see QS_OPTIONS in params.ts),
  *   so it would become metadata key "0", where Stripe refuses it as a list;
  * - a name sent both as a value and with keys (`metadata=&metadata[c]=3`): qs drops one of the two
- *   or makes a list of both, depending on their order, where the client asked for both.
+ *   or makes a list of both, depending on their order, where the client asked for both;
+ * - a hash parameter sent bare more than once (`metadata=a&metadata=b`): qs makes a list of the
+ *   values, written like metadata keys "0" and "1", where JSON's `["a", "b"]` is refused;
+ * - `[]` before another segment (`expand[][]=x`), which qs flattens into `expand[]=x`;
+ * - one list written both with `[]` and with indices (`expand[]=a&expand[0]=b`): qs makes the two a
+ *   list inside the list, or not, depending on the indices.
  */
 export function checkNames(text: string): void {
   // A value without a name (`=x`) would be dropped by qs without a word, where JSON's `{"": "x"}`
@@ -90,11 +98,19 @@ export function checkNames(text: string): void {
     throw new InvalidRequestError('Received a parameter without a name: every value needs one, as in name=value.');
   }
   const sent = new Set<string>();
+  /** The lists (by path) written with `[]`, and those written with an index. */
+  const appended = new Set<string>();
+  const indexed = new Set<string>();
   /** Each name's proper prefixes (`metadata` of `metadata[c]`), with the name that has it. */
   const prefixes: [prefix: string, name: string][] = [];
   for (const name of formNames(text)) {
     // qs skips an empty pair (`a=1&&b=2`), which holds nothing to reshape.
     if (name === '') continue;
+    if (sent.has(name) && HASH_PARAMS.has(name)) {
+      throw new InvalidRequestError(`Invalid ${name}: it is a hash of keys, as in ${name}[order]=42; sent more than once it would make a list.`, {
+        param: name,
+      });
+    }
     sent.add(name);
     if (!BRACKETED_NAME.test(name)) {
       // Named by its root, the part before any bracket: the whole name may be a megabyte long.
@@ -116,6 +132,21 @@ export function checkNames(text: string): void {
       throw new InvalidRequestError(`Invalid ${path}: it is a hash of keys, as in ${path}[order]=42; ${path}[] would make it a list.`, {
         param: path,
       });
+    }
+    const append = names.indexOf('', 1);
+    if (append !== -1 && append < names.length - 1) {
+      throw new InvalidRequestError(`Invalid ${shortName(pathTo(append))}: [] must end a name, as in expand[]=customer.`, { param: pathTo(append - 1) });
+    }
+    if (names.length > 1) {
+      const list = pathTo(names.length - 2);
+      const last = names[names.length - 1];
+      if (last === '') appended.add(list);
+      else if (LIST_INDEX.test(last)) indexed.add(list);
+      if (appended.has(list) && indexed.has(list)) {
+        throw new InvalidRequestError(`Invalid ${shortName(list)}: write its elements all with [] or all with indices (${shortName(list)}[0]), not both.`, {
+          param: list,
+        });
+      }
     }
     // A name nested deeper than MAX_PARAM_DEPTH is refused when qs reads it; its prefixes are not
     // collected, so that one name of a million brackets costs no more than its length here.

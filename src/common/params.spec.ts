@@ -143,6 +143,23 @@ describe('parseForm and a name sent both as a value and with keys', () => {
   });
 });
 
+describe('parseForm and what qs would read as another list', () => {
+  it.each([
+    ['metadata=a&metadata=b', 'metadata', /sent more than once it would make a list/],
+    ['expand[]=customer&expand[0]=customer', 'expand', /all with \[\] or all with indices/],
+    ['expand[1]=customer&expand[]=customer', 'expand', /all with \[\] or all with indices/],
+    ['expand[][]=customer', 'expand', /\[\] must end a name/],
+    ['expand[][0]=customer', 'expand', /\[\] must end a name/],
+  ])('refuses %s, naming %s', (text, param, message) => {
+    expect(refusalOf(() => parseForm(text)).error).toMatchObject({ param, message: expect.stringMatching(message) });
+  });
+
+  it('still reads a plain parameter sent twice as a list, and a list written one way', () => {
+    expect(parseForm('expand=customer&expand=customer')).toEqual({ expand: ['customer', 'customer'] });
+    expect(parseForm('expand[0]=a&expand[1]=b&metadata[0]=x')).toEqual({ expand: ['a', 'b'], metadata: { '0': 'x' } });
+  });
+});
+
 describe('parseJson and numbers', () => {
   it('reads a number from its digits, never through a double that would change it', () => {
     expect(parseBody(JSON_TYPE, '{"amount":1999.99999999999999,"metadata":{"order":123456789012345678}}')).toEqual({

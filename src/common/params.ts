@@ -2,7 +2,7 @@ import { parse as parseLossless } from 'lossless-json';
 import * as qs from 'qs';
 import { InvalidRequestError, shortName } from './errors';
 import { decimalLength, decimalText, JsonNumber, MAX_NUMBER_TEXT, MAX_NUMBERS_TEXT_PER_BODY, numberText } from './json-number';
-import { badName, checkNames, formNames, HASH_PARAMS, MAX_PARAM_DEPTH, RESERVED_NAMES } from './param-names';
+import { badName, checkNames, formNames, HASH_PARAMS, LIST_INDEX, MAX_PARAM_DEPTH, RESERVED_NAMES } from './param-names';
 
 /**
  * The one parameter parser. Stripe's API takes form bodies with bracket notation
@@ -48,9 +48,6 @@ const QS_OPTIONS: qs.IParseOptions = {
   // Null-prototype objects, so that a parameter named `toString` is kept rather than dropped.
   plainObjects: true,
 };
-
-/** A list index as qs and JSON write one: `0`, `7`, `42`, never `07` or `-1`. */
-const LIST_INDEX = /^(0|[1-9]\d*)$/;
 
 function paramPath(parent: string, key: string | number): string {
   return parent === '' ? String(key) : `${parent}[${key}]`;
