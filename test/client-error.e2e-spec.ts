@@ -339,6 +339,15 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message });
   });
 
+  it('refuses a POST with two Content-Type headers, whichever comes first, and creates nothing', async () => {
+    for (const second of ['application/json', 'application/x-www-form-urlencoded']) {
+      const answer = parse(await postCustomer('TwoTypes', `Host: x\r\nConnection: close\r\nContent-Type: ${second}\r\n`));
+      expect(answer.status).toBe(400);
+      expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: 'Send one Content-Type header: this request has more than one.' });
+    }
+    expect(await customersNamed('TwoTypes')).toBe(0);
+  });
+
   it('serves an HTTP/1.0 request without a Host header, which HTTP/1.0 allows', async () => {
     const answer = await rawRequest(port, `GET /health HTTP/1.0\r\n\r\n`);
     expect(answer.startsWith('HTTP/1.1 200')).toBe(true);

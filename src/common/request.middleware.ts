@@ -194,6 +194,9 @@ export class RequestMiddleware implements NestMiddleware {
     // parsing a large one takes time, and no one without a key should spend the server's.
     const keyError = missingKeyError(req);
     if (keyError) return next(keyError);
+    // Node keeps the first of two Content-Type headers and drops the second unseen: which one the
+    // client meant cannot be known, as with two Authorization or Idempotency-Key headers.
+    if (timesSent(req, 'content-type') > 1) return next(new InvalidRequestError('Send one Content-Type header: this request has more than one.'));
     // Once the 413 has gone out, Node reads the rest of the body and discards it, as it does for
     // any request answered before its body was read, and the connection then serves the next
     // request. It is not closed at once: a client still sending would meet a reset, and could
