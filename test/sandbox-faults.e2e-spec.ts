@@ -50,6 +50,16 @@ describe('arming faults (POST/GET/DELETE /_sandbox/faults)', () => {
     expect(list.data).toEqual(expect.arrayContaining([a, b]));
   });
 
+  it('takes no Idempotency-Key and no Sandbox-Fault on its own calls: arming twice arms two faults, and a fault header is ignored', async () => {
+    for (let i = 0; i < 2; i++) {
+      const res = await post(t, '/_sandbox/faults', { fault: 'rate_limit' }).set('Idempotency-Key', 'k-arm').set('Sandbox-Fault', 'bogus').expect(200);
+      expect(res.headers['idempotent-replayed']).toBeUndefined();
+    }
+    expect((await listFaults()).data).toHaveLength(2);
+    await t.http().delete('/_sandbox/data').auth(KEY, '').set('Sandbox-Fault', 'error_before_execute').expect(200);
+    expect((await listFaults()).data).toEqual([]);
+  });
+
   it('disarms a fault with DELETE, after which it no longer fires', async () => {
     const fault = await arm({ fault: 'error_before_execute', path: '/v1/customers' });
     const res = await t.http().delete(`/_sandbox/faults/${fault.id}`).auth(KEY, '').expect(200);
