@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { DEFAULT_API_VERSION } from '../src/common/headers';
 import { KEY } from './helpers';
 import { rejectionOf, useStripeApp } from './stripe-helpers';
 
@@ -43,6 +44,17 @@ describe('the stripe SDK against oncepay', () => {
       const { lastResponse: _created, ...createdBody } = created;
       const { lastResponse: _fetched, ...fetchedBody } = await stripe.customers.retrieve(created.id);
       expect(fetchedBody).toEqual(createdBody);
+    });
+
+    it("answers in the SDK's API version, which lastResponse reports, and in the default one to a client that names none", async () => {
+      const created = await stripe.customers.create({ name: 'Versioned' });
+      expect(created.lastResponse.apiVersion).toBe(Stripe.API_VERSION);
+      const pinned = await client(KEY).customers.retrieve(created.id, {}, { apiVersion: '2020-08-27' });
+      expect(pinned.lastResponse.apiVersion).toBe('2020-08-27');
+      const plain = await useStripe.t.http().get(`/v1/customers/${created.id}`).auth(KEY, '').expect(200);
+      expect(plain.headers['stripe-version']).toBe(DEFAULT_API_VERSION);
+      const odd = await useStripe.t.http().get('/v1/customers/cus_missing').auth(KEY, '').set('Stripe-Version', 'latest').expect(404);
+      expect(odd.headers['stripe-version']).toBe(DEFAULT_API_VERSION);
     });
 
     it('updates a customer through the SDK, merging metadata and removing a key sent empty', async () => {

@@ -32,3 +32,22 @@ export function echoedIdempotencyKey(req: Pick<IncomingMessage, 'method' | 'head
   if (timesSent(req, 'idempotency-key') > 1) return undefined;
   return key;
 }
+
+/**
+ * The API version every answer names in `Stripe-Version` when the request named none: the one the
+ * stripe SDK this release is tested with sends. oncepay has one shape for each object, whatever
+ * the version: the header is there for clients that read it (the SDK's `lastResponse.apiVersion`).
+ */
+export const DEFAULT_API_VERSION = '2026-10-28.endive';
+
+/** A Stripe API version as Stripe names them: a date, and since 2024 a release name (`.acacia`). */
+const API_VERSION = /^\d{4}-\d{2}-\d{2}(\.[a-z]+)?$/;
+
+/**
+ * The `Stripe-Version` an answer carries: the request's own, as Stripe answers with the version it
+ * served, when it sent one that reads as a version, once; otherwise DEFAULT_API_VERSION.
+ */
+export function answeredApiVersion(req: Pick<IncomingMessage, 'headers' | 'rawHeaders'>): string {
+  const sent = req.headers['stripe-version'];
+  return typeof sent === 'string' && API_VERSION.test(sent) && timesSent(req, 'stripe-version') === 1 ? sent : DEFAULT_API_VERSION;
+}

@@ -7,7 +7,7 @@ import { bodyText } from './body-text';
 import { hasUnreadablePath } from './canonical-path';
 import { asksForMoreThanContinue, inviteBody, unsupportedExpectation } from './client-error';
 import { InvalidRequestError, PayloadTooLargeError, RateLimitError } from './errors';
-import { echoedIdempotencyKey, timesSent } from './headers';
+import { answeredApiVersion, echoedIdempotencyKey, timesSent } from './headers';
 import { newId } from './ids';
 import { answersOwedOnArrival, MAX_ANSWERS_OWED_PER_CONNECTION } from './in-flight';
 import { MAX_BODY_BYTES, parseBody } from './params';
@@ -163,6 +163,7 @@ export class RequestMiddleware implements NestMiddleware {
 
     const echoed = echoedIdempotencyKey(req);
     if (echoed !== undefined) res.setHeader('Idempotency-Key', echoed);
+    res.setHeader('Stripe-Version', answeredApiVersion(req));
 
     const httpError = badHostError(req) ?? unmetExpectationError(req) ?? unsupportedTransferCoding(req) ?? unreadablePathError(req);
     if (httpError) {
