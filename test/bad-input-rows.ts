@@ -89,7 +89,7 @@ export const ROWS: Row[] = [
   { name: "an unknown query parameter 'hasOwnProperty'", method: 'get', path: '/v1/charges?hasOwnProperty=1', status: 400, type: 'invalid_request_error', param: 'hasOwnProperty' },
   // Endpoints that take no parameters refuse any, as Stripe's do: a DELETE with a stray query
   // parameter must not delete, and a sandbox reset must not erase.
-  { name: 'a query parameter on a customer retrieve', method: 'get', path: `/v1/customers/${CUSTOMER}?${form({ expand: ['sources'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
+  { name: 'expanding a field a customer cannot expand', method: 'get', path: `/v1/customers/${CUSTOMER}?${form({ expand: ['cash_balance'] })}`, status: 400, type: 'invalid_request_error', param: 'expand' },
   { name: 'a query parameter on a customer delete', method: 'delete', path: `/v1/customers/${CUSTOMER}?foo=1`, status: 400, type: 'invalid_request_error', param: 'foo', code: 'parameter_unknown' },
   { name: 'a fault armed without its fault', method: 'post', path: '/_sandbox/faults', body: { times: '2' }, status: 400, type: 'invalid_request_error', param: 'fault', code: 'parameter_missing' },
   { name: 'a delay_ms for a fault that acts at once', method: 'post', path: '/_sandbox/faults', body: { fault: 'error_after_commit', delay_ms: '500' }, status: 400, type: 'invalid_request_error', param: 'delay_ms' },

@@ -135,6 +135,31 @@ describe('customers', () => {
     expect((await get(t, `/v1/customers/${c.id}`)).body.name).toBe('Ann');
   });
 
+  it("expands a customer's lists, empty in oncepay, and its links, which stay null, on every endpoint that answers one", async () => {
+    const emptyList = (id: string, field: string) => ({ object: 'list', data: [], has_more: false, url: `/v1/customers/${id}/${field}` });
+    const created = await post(t, '/v1/customers', { name: 'Ann', expand: ['sources', 'default_source'] }).expect(200);
+    const { id } = created.body;
+    expect(created.body).toMatchObject({ sources: emptyList(id, 'sources'), default_source: null });
+    expect(created.body).not.toHaveProperty('tax_ids');
+
+    const fetched = await get(t, `/v1/customers/${id}`, { expand: ['tax_ids', 'subscriptions', 'invoice_settings.default_payment_method', 'test_clock'] }).expect(200);
+    expect(fetched.body).toMatchObject({ tax_ids: emptyList(id, 'tax_ids'), subscriptions: emptyList(id, 'subscriptions'), test_clock: null });
+    expect(fetched.body.invoice_settings.default_payment_method).toBeNull();
+    // Without expand, none of the lists is there, as in Stripe's answer.
+    expect(Object.keys((await get(t, `/v1/customers/${id}`).expect(200)).body)).not.toEqual(expect.arrayContaining(['sources']));
+
+    const updated = await post(t, `/v1/customers/${id}`, { name: 'Bea', expand: ['subscriptions'] }).expect(200);
+    expect(updated.body).toMatchObject({ name: 'Bea', subscriptions: emptyList(id, 'subscriptions') });
+    const listed = await get(t, '/v1/customers', { expand: ['data.sources'] }).expect(200);
+    expect(listed.body.data).toEqual([expect.objectContaining({ id, sources: emptyList(id, 'sources') })]);
+
+    // Fields Stripe cannot expand, or that oncepay does not model, are refused by name.
+    for (const [path, expand] of [[`/v1/customers/${id}`, ['cash_balance']], ['/v1/customers', ['sources']]] as const) {
+      const refused = await get(t, path, { expand }).expect(400);
+      expect(refused.body.error).toMatchObject({ type: 'invalid_request_error', param: 'expand' });
+    }
+  });
+
   describe('lists', () => {
     it('lists newest first and pages with starting_after and ending_before', async () => {
       const ids: string[] = [];

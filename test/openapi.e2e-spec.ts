@@ -172,7 +172,7 @@ describe('OpenAPI documentation', () => {
     }
     const encoding = (path: string) => operation(path, 'post').requestBody!.content['application/x-www-form-urlencoded'].encoding;
     expect(encoding('/v1/charges')).toEqual({ expand: brackets, metadata: brackets });
-    expect(encoding('/v1/customers')).toEqual({ metadata: brackets });
+    expect(encoding('/v1/customers')).toEqual({ expand: brackets, metadata: brackets });
     expect(encoding('/v1/charges/{id}/capture')).toEqual({ expand: brackets });
   });
 
@@ -206,11 +206,13 @@ describe('OpenAPI documentation', () => {
     const { body: failed } = await get(t, `/v1/charges/${declined.body.error.charge}`).expect(200);
     const { body: charges } = await get(t, '/v1/charges?expand[]=data.customer').expect(200);
     const { body: customers } = await get(t, '/v1/customers').expect(200);
+    const { body: withLists } = await get(t, `/v1/customers/${customer.id}?expand[]=sources&expand[]=tax_ids&expand[]=subscriptions`).expect(200);
     const { body: deleted } = await t.http().delete(`/v1/customers/${bare.id}`).auth(KEY, '').expect(200);
 
     expect([
       ...fits('Customer', customer),
       ...fits('Customer', bare),
+      ...fits('Customer', withLists),
       ...[expanded, authorised, captured, failed].flatMap((charge) => fits('Charge', charge)),
       ...fits('ChargeList', charges),
       ...fits('CustomerList', customers),

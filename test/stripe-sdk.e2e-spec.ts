@@ -57,6 +57,16 @@ describe('the stripe SDK against oncepay', () => {
       expect(odd.headers['stripe-version']).toBe(DEFAULT_API_VERSION);
     });
 
+    it("expands a customer's sources through the SDK into an empty list", async () => {
+      const { id } = await stripe.customers.create({ name: 'Sourceless' });
+      const customer = await stripe.customers.retrieve(id, { expand: ['sources', 'default_source'] });
+      if (customer.deleted) throw new Error('expected a live customer');
+      expect(customer.sources).toMatchObject({ object: 'list', data: [], has_more: false, url: `/v1/customers/${id}/sources` });
+      expect(customer.default_source).toBeNull();
+      const refused = await rejectionOf(stripe.customers.retrieve(id, { expand: ['cash_balance'] }));
+      expect(refused).toMatchObject({ type: 'StripeInvalidRequestError', param: 'expand' });
+    });
+
     it('updates a customer through the SDK, merging metadata and removing a key sent empty', async () => {
       const c = await stripe.customers.create({ name: 'Ann', metadata: { order: '42', tier: 'gold' } });
       const updated = await stripe.customers.update(c.id, { name: 'Bea', metadata: { order: '', note: 'vip' } });

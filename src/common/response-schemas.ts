@@ -1,6 +1,6 @@
 import { ApiOkResponse, type OpenAPIObject, type ReferenceObject, type SchemaObject } from '@nestjs/swagger';
 import { sampleChargeViews } from '../charges/charge.view';
-import { customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
+import { CUSTOMER_EXPANDABLE, customerView, deletedCustomerView, sampleCustomers } from '../customers/customer.view';
 
 /**
  * OpenAPI schemas of what the API answers, read off the answers themselves. The views
@@ -113,7 +113,8 @@ export function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
     value.object === 'customer' ? schemaRef(value.deleted === true ? 'DeletedCustomer' : 'Customer').$ref : undefined;
   const described = (samples: object[]): SchemaObject => ({ ...schemaOf(samples, refOf), example: samples[0] });
   const schemas: Record<ResponseSchema, SchemaObject> = {
-    Customer: described(sampleCustomers().map(customerView)),
+    // The last sample has every list that `expand` adds, which the others lack.
+    Customer: described([...sampleCustomers().map((customer) => customerView(customer)), customerView(sampleCustomers()[0], CUSTOMER_EXPANDABLE)]),
     DeletedCustomer: described([deletedCustomerView('cus_1a2b3c')]),
     Charge: described(sampleChargeViews()),
     CustomerList: listSchemaOf(schemaRef('Customer').$ref, '/v1/customers'),

@@ -1,12 +1,28 @@
 import type Stripe from 'stripe';
+import { listEnvelope } from '../common/list';
 import { unixSeconds } from '../common/timestamps';
 import { Customer } from './customer.entity';
 
 /**
- * A customer as Stripe's API returns it. Fields oncepay does not model carry the value Stripe
- * gives a new customer, so clients that read them see what they would see in test mode.
+ * The lists Stripe returns in a customer only when `expand[]` names them. A customer in oncepay has
+ * no saved sources, subscriptions or tax ids, so each expands to an empty list, as Stripe's own
+ * expand for a customer without them.
  */
-export function customerView(customer: Customer): Stripe.Customer {
+const EXPANDABLE_LISTS = ['sources', 'subscriptions', 'tax_ids'] as const;
+
+/**
+ * What `expand[]` may name on a customer: the lists above, and the links Stripe expands, which in
+ * oncepay are always null and stay null expanded.
+ */
+export const CUSTOMER_EXPANDABLE = ['default_source', 'invoice_settings.default_payment_method', 'test_clock', ...EXPANDABLE_LISTS] as const;
+
+/**
+ * A customer as Stripe's API returns it, with the lists that `expand` names. Fields oncepay does
+ * not model carry the value Stripe gives a new customer, so clients that read them see what they
+ * would see in test mode.
+ */
+export function customerView(customer: Customer, expand: readonly string[] = []): Stripe.Customer {
+  const lists = EXPANDABLE_LISTS.filter((field) => expand.includes(field));
   return {
     id: customer.id,
     object: 'customer',
@@ -30,6 +46,7 @@ export function customerView(customer: Customer): Stripe.Customer {
     shipping: null,
     tax_exempt: 'none',
     test_clock: null,
+    ...Object.fromEntries(lists.map((field) => [field, listEnvelope(`/v1/customers/${customer.id}/${field}`, [], false)])),
   };
 }
 

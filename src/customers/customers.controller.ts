@@ -8,6 +8,7 @@ import { customerView, deletedCustomerView } from './customer.view';
 import { CustomersService } from './customers.service';
 import { CreateCustomerDto } from './dto/create-customer.dto';
 import { ListCustomersDto } from './dto/list-customers.dto';
+import { RetrieveCustomerDto } from './dto/retrieve-customer.dto';
 import { UpdateCustomerDto } from './dto/update-customer.dto';
 
 /** `/v1/customers`, as Stripe's. Every POST answers 200, as Stripe's do, not 201. */
@@ -22,7 +23,7 @@ export class CustomersController {
   @ApiOperation({ summary: 'Create a customer' })
   @ApiIdempotentPost('The new customer.', 'Customer', CreateCustomerDto)
   async create(@Account() account: string, @Body() dto: CreateCustomerDto) {
-    return customerView(await this.customers.create(account, dto));
+    return customerView(await this.customers.create(account, dto), dto.expand);
   }
 
   @Get()
@@ -30,16 +31,18 @@ export class CustomersController {
   @ApiObjectResponse('A list object: `{object: "list", url, has_more, data}`.', 'CustomerList')
   async list(@Account() account: string, @Query() params: ListCustomersDto) {
     const { rows, hasMore } = await this.customers.list(account, params);
-    return listEnvelope('/v1/customers', rows.map(customerView), hasMore);
+    // `data.sources` expands each customer's `sources`.
+    const expand = params.expand?.map((field) => field.slice('data.'.length));
+    return listEnvelope('/v1/customers', rows.map((customer) => customerView(customer, expand)), hasMore);
   }
 
   @Get(':id')
   @ApiOperation({ summary: 'Retrieve a customer' })
   @ApiObjectId('customer', 'cus')
   @ApiObjectResponse('The customer, or `{id, object: "customer", deleted: true}` for one deleted since, as Stripe answers.', 'Customer', 'DeletedCustomer')
-  async retrieve(@Account() account: string, @Param('id') id: string, @Query(NoParamsPipe) _query: unknown) {
+  async retrieve(@Account() account: string, @Param('id') id: string, @Query() params: RetrieveCustomerDto) {
     const customer = await this.customers.retrieveOrDeleted(account, id);
-    return customer === 'deleted' ? deletedCustomerView(id) : customerView(customer);
+    return customer === 'deleted' ? deletedCustomerView(id) : customerView(customer, params.expand);
   }
 
   @Post(':id')
@@ -48,7 +51,7 @@ export class CustomersController {
   @ApiObjectId('customer', 'cus')
   @ApiIdempotentPost('The updated customer.', 'Customer', UpdateCustomerDto)
   async update(@Account() account: string, @Param('id') id: string, @Body() dto: UpdateCustomerDto) {
-    return customerView(await this.customers.update(account, id, dto));
+    return customerView(await this.customers.update(account, id, dto), dto.expand);
   }
 
   @Delete(':id')

@@ -3,6 +3,7 @@ import { IsEmail, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
+import { RetrieveCustomerDto } from './retrieve-customer.dto';
 import { EmptyToNull, IsText, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToInteger } from '../../common/validation';
 
 /** A phone number as people write one: digits and the usual separators. */
@@ -16,7 +17,7 @@ const MAX_BALANCE = 2_147_483_647;
  * field sent empty is `null`: unset on create, cleared on update. Each `@ApiPropertyOptional`
  * only describes its field for /docs; the class-validator decorators below it are what check it.
  */
-export class CreateCustomerDto {
+export class CreateCustomerDto extends RetrieveCustomerDto {
   @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH, example: 'jenny@example.com' })
   @IsOptional()
   @EmptyToNull()
