@@ -118,7 +118,21 @@ describe('charges', () => {
     expect(res.body).toMatchObject({ captured: true, amount_captured: 700, amount_refunded: 0 });
   });
 
-  it('updates description and metadata only', async () => {
+  it('sets, replaces and clears receipt_email on an update and a capture, and refuses one that is no address', async () => {
+    const { body: charge } = await post(t, '/v1/charges', { amount: 900, currency: 'usd', source: 'tok_visa', capture: 'false', receipt_email: 'a@example.com' });
+    const updated = await post(t, `/v1/charges/${charge.id}`, { receipt_email: 'b@example.com' }).expect(200);
+    expect(updated.body.receipt_email).toBe('b@example.com');
+    await post(t, `/v1/charges/${charge.id}/capture`, { receipt_email: 'not-an-address' }).expect(400);
+    const captured = await post(t, `/v1/charges/${charge.id}/capture`, { receipt_email: 'c@example.com' }).expect(200);
+    expect(captured.body).toMatchObject({ captured: true, receipt_email: 'c@example.com' });
+    expect((await post(t, `/v1/charges/${charge.id}`, { receipt_email: '' }).expect(200)).body.receipt_email).toBeNull();
+    expect((await get(t, `/v1/charges/${charge.id}`).expect(200)).body.receipt_email).toBeNull();
+    // A capture that names none keeps the charge's.
+    const { body: other } = await post(t, '/v1/charges', { amount: 900, currency: 'usd', source: 'tok_visa', capture: 'false', receipt_email: 'd@example.com' });
+    expect((await post(t, `/v1/charges/${other.id}/capture`).expect(200)).body.receipt_email).toBe('d@example.com');
+  });
+
+  it('updates description and metadata, and nothing that is not its to change', async () => {
     const { body: charge } = await post(t, '/v1/charges', { amount: 900, currency: 'usd', source: 'tok_visa', metadata: { a: '1' } });
     const res = await post(t, `/v1/charges/${charge.id}`, { description: 'late fee', metadata: { a: '', b: '2' } }).expect(200);
     expect(res.body).toMatchObject({ description: 'late fee', metadata: { b: '2' }, amount: 900 });

@@ -113,8 +113,9 @@ export class ChargesService {
     // Locked: the metadata merge below builds on the row read here (see `retrieveForUpdate`).
     const charge = await this.retrieveForUpdate(account, id);
     if (dto.description !== undefined) charge.description = dto.description;
+    if (dto.receipt_email !== undefined) charge.receiptEmail = dto.receipt_email;
     charge.metadata = checkMetadataSize(mergeMetadata(charge.metadata, dto.metadata));
-    await this.repo.update({ id, account }, { description: charge.description, metadata: charge.metadata });
+    await this.repo.update({ id, account }, { description: charge.description, receiptEmail: charge.receiptEmail, metadata: charge.metadata });
     return charge;
   }
 
@@ -142,7 +143,9 @@ export class ChargesService {
     }
     // A partial capture moves money as a charge does, so it has the charge's minimum too.
     checkMinimum(amount, charge.currency);
-    const captured = { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount };
+    // A receipt e-mail sent with the capture replaces the charge's, as in Stripe.
+    const receiptEmail = dto.receipt_email === undefined ? charge.receiptEmail : dto.receipt_email;
+    const captured = { captured: true, amountCaptured: amount, amountRefunded: charge.amount - amount, receiptEmail };
     await this.repo.update({ id, account }, captured);
     return Object.assign(charge, captured);
   }

@@ -1,7 +1,7 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
 import { IsInt, IsOptional } from 'class-validator';
 import { ToInteger } from '../../common/validation';
-import { LOWEST_MINIMUM } from './create-charge.dto';
+import { LOWEST_MINIMUM, ReceiptEmail } from './create-charge.dto';
 import { RetrieveChargeDto } from './retrieve-charge.dto';
 
 /** The parameters of `POST /v1/charges/:id/capture`; `amount` defaults to the whole charge. */
@@ -19,4 +19,7 @@ export class CaptureChargeDto extends RetrieveChargeDto {
   // No lower bound here: the service refuses an amount under the charge's currency's minimum
   // (zero and negative ones included) as `amount_too_small`, as a create does.
   amount?: number;
+
+  @ReceiptEmail()
+  receipt_email?: string | null;
 }

@@ -1,3 +1,4 @@
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, Max } from 'class-validator';
 import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
@@ -11,6 +12,19 @@ import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 const CURRENCIES = [...CURRENCY_MINIMUMS.keys()];
 /** The lowest of the per-currency minimums: the least any charge can be. */
 export const LOWEST_MINIMUM = Math.min(...CURRENCY_MINIMUMS.values());
+
+/**
+ * `receipt_email`, which a create, an update and a capture all take: an e-mail address, or empty
+ * for none (an update or a capture sent it empty clears it).
+ */
+export const ReceiptEmail = () =>
+  applyDecorators(
+    ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH }),
+    IsOptional(),
+    EmptyToNull(),
+    IsEmail({}, { message: 'Invalid email address.' }),
+    MaxCharacters(MAX_EMAIL_LENGTH),
+  );
 
 /**
  * The parameters of `POST /v1/charges`. The per-currency minimum amount and the rule "a source
@@ -67,11 +81,7 @@ export class CreateChargeDto {
   @MaxCharacters(MAX_TEXT_LENGTH)
   description?: string | null;
 
-  @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH })
-  @IsOptional()
-  @EmptyToNull()
-  @IsEmail({}, { message: 'Invalid email address.' })
-  @MaxCharacters(MAX_EMAIL_LENGTH)
+  @ReceiptEmail()
   receipt_email?: string | null;
 
   @ApiMetadataProperty()
