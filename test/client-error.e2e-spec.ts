@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { request as httpRequest } from 'node:http';
 import { connect } from 'node:net';
+import { DEFAULT_API_VERSION } from '../src/common/headers';
 import { answersOwed } from '../src/common/in-flight';
 import { bootApp, KEY, TestApp } from './helpers';
 import { waitFor } from './wait-for';
@@ -176,6 +177,7 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
     const answer = parse(await rawRequest(port, `GET /v1/charges HTTP/1.1\r\nHost: x\r\nX-Long: ${'k'.repeat(20_000)}\r\n\r\n`));
     expect(answer.status).toBe(431);
     expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.headers['stripe-version']).toBe(DEFAULT_API_VERSION);
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: 'The request headers are too large.' });
   });
 
@@ -189,9 +191,10 @@ describe('requests Node cannot parse (CONTRACT §2: every answer is JSON with a 
   });
 
   it('answers an Expect header other than 100-continue with a 417 in the error envelope, and writes nothing', async () => {
-    const answer = parse(await postCustomer('Expecting', 'Host: x\r\nIdempotency-Key: k-expect\r\nExpect: 200-ok\r\n'));
+    const answer = parse(await postCustomer('Expecting', 'Host: x\r\nIdempotency-Key: k-expect\r\nExpect: 200-ok\r\nStripe-Version: 2020-08-27\r\n'));
     expect(answer.status).toBe(417);
     expect(answer.headers['request-id']).toMatch(/^req_/);
+    expect(answer.headers['stripe-version']).toBe('2020-08-27');
     expect(answer.headers['idempotency-key']).toBe('k-expect');
     expect(answer.body.error).toMatchObject({ type: 'invalid_request_error', message: expect.stringContaining('200-ok') });
     expect(await customersNamed('Expecting')).toBe(0);

@@ -248,6 +248,16 @@ describe('customers', () => {
         param: 'balance',
         message: 'Invalid balance: must be at most 2147483647.',
       });
+      expect(await refusal(get(t, '/v1/customers?created[after]=x').expect(400))).toEqual({
+        type: 'invalid_request_error',
+        param: 'created',
+        message: 'Invalid created: after is not a bound; use gt, gte, lt, lte.',
+      });
+      expect(await refusal(get(t, '/v1/customers?created[gte]=soon').expect(400))).toMatchObject({
+        param: 'created',
+        code: 'parameter_invalid_integer',
+        message: 'Invalid integer: created[gte] must be a whole number of Unix seconds, of at most 15 digits.',
+      });
       expect(await refusal(get(t, '/v1/customers', { starting_after: 'cus_a', ending_before: 'cus_b' }).expect(400))).toMatchObject({
         param: 'ending_before',
         message: 'Received both starting_after and ending_before parameters. Please pass in only one.',

@@ -3,7 +3,7 @@ import { STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { InvalidRequestError } from './errors';
-import { echoedIdempotencyKey } from './headers';
+import { answeredApiVersion, DEFAULT_API_VERSION, echoedIdempotencyKey } from './headers';
 import { newId } from './ids';
 import { afterAnswersOwed } from './in-flight';
 
@@ -48,14 +48,19 @@ export function inviteBody(req: IncomingMessage, res: ServerResponse): void {
   if (awaitingInvitation.delete(req)) res.writeContinue();
 }
 
-/** The error envelope with a `Request-Id`, for an answer written before the app sees the request. */
-function envelopeAnswer(status: number, message: string): { headers: Record<string, string | string[] | number>; body: string } {
+/**
+ * The error envelope with a `Request-Id` and a `Stripe-Version`, for an answer written before the
+ * app sees the request: the version the request named, when Node has read its headers, or else
+ * the default.
+ */
+function envelopeAnswer(status: number, message: string, version = DEFAULT_API_VERSION): { headers: Record<string, string | string[] | number>; body: string } {
   const body = JSON.stringify(new InvalidRequestError(message, {}, status).toEnvelope());
   return {
     headers: {
       'Content-Type': 'application/json; charset=utf-8',
       'Content-Length': Buffer.byteLength(body),
       'Request-Id': newId('req'),
+      'Stripe-Version': version,
       Connection: 'close',
     },
     body,
@@ -99,12 +104,12 @@ export function answerClientErrors(server: Server): void {
    * client that pipelined a charge and then a broken request must get the charge's answer, not a
    * refusal in its place while the charge runs on.
    */
-  const answerOnSocket = (socket: Socket, status: number, message: string) => {
+  const answerOnSocket = (socket: Socket, status: number, message: string, version?: string) => {
     if (answered.has(socket)) return;
     answered.add(socket);
     afterAnswersOwed(socket, () => {
       if (!socket.writable) return void socket.destroy();
-      const { headers, body } = envelopeAnswer(status, message);
+      const { headers, body } = envelopeAnswer(status, message, version);
       const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`).join('');
       socket.end(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\n${head}\r\n${body}`);
       // From the answer on, not before: the answers owed before it may take longer than this.
@@ -135,7 +140,7 @@ export function answerClientErrors(server: Server): void {
     // and dropped, and a client that never closes its side is let go a while after the answer.
     socket.on('error', () => socket.destroy());
     socket.resume();
-    answerOnSocket(socket, 404, `Unrecognized request URL (CONNECT: ${req.url}).`);
+    answerOnSocket(socket, 404, `Unrecognized request URL (CONNECT: ${req.url}).`, answeredApiVersion(req));
   });
 
   // With a listener here, Node no longer sends `100 Continue` as soon as a request asking for it
@@ -155,7 +160,7 @@ export function answerClientErrors(server: Server): void {
   server.on('checkExpectation', (req: IncomingMessage, res: ServerResponse) => {
     // An empty `Expect:` asks for nothing: the request goes on as any other.
     if (!asksForMoreThanContinue(req.headers.expect)) return void server.emit('request', req, res);
-    const { headers, body } = envelopeAnswer(417, unsupportedExpectation(req.headers.expect));
+    const { headers, body } = envelopeAnswer(417, unsupportedExpectation(req.headers.expect), answeredApiVersion(req));
     // As every POST answer does (see RequestMiddleware), refusals included.
     const echoed = echoedIdempotencyKey(req);
     if (echoed !== undefined) headers['Idempotency-Key'] = echoed;

@@ -23,26 +23,28 @@ type CreatedFilter = number | Partial<Record<(typeof CREATED_BOUNDS)[number], nu
  */
 const LATEST_CREATED = 253_402_300_799;
 
-/** Why a `created` filter is not one, or undefined: Unix seconds, or a hash of bounds in seconds. */
-function createdProblem(value: unknown): string | undefined {
-  const seconds = 'a whole number of Unix seconds';
-  if (typeof value === 'number') return undefined;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
-    return `Invalid created: must be ${seconds}, or a hash of ${CREATED_BOUNDS.join(', ')} (created[gte]=1700000000).`;
-  }
-  for (const [bound, item] of Object.entries(value)) {
-    if (!(CREATED_BOUNDS as readonly string[]).includes(bound)) {
-      return `Invalid created: ${bound} is not a bound; use ${CREATED_BOUNDS.join(', ')}.`;
-    }
-    if (typeof item !== 'number') return `Invalid integer: created[${bound}] must be ${seconds}.`;
-  }
-  return undefined;
+/** Why a `created` filter is not one in shape, or undefined: Unix seconds, or a hash of bounds. */
+function createdShapeProblem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return undefined;
+  const bounds = CREATED_BOUNDS.join(', ');
+  if (Array.isArray(value)) return `Invalid created: must be a whole number of Unix seconds, or a hash of ${bounds} (created[gte]=1700000000).`;
+  const other = Object.keys(value).find((bound) => !(CREATED_BOUNDS as readonly string[]).includes(bound));
+  return other === undefined ? undefined : `Invalid created: ${other} is not a bound; use ${bounds}.`;
+}
+
+/** The first of a `created` filter's values that is not a number (as `toInteger` read it), by its name. */
+function createdNonInteger(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return typeof value === 'number' ? undefined : 'created';
+  const bad = Object.entries(value).find(([, item]) => typeof item !== 'number');
+  return bad && `created[${bad[0]}]`;
 }
 
 /**
  * `created` as a list filter, as Stripe takes it: `created=1700000000` (that second) or
  * `created[gte]=…&created[lt]=…`. Numbers arrive as text and are read as `ToInteger` reads them;
- * anything else stays as sent, for the check to name.
+ * anything else stays as sent, for the checks to name. The numbers are refused as any integer is,
+ * with Stripe's code; a wrong shape is reported before them (`firstFailure` reports the check
+ * registered last, which is the one written first among stacked decorators).
  */
 const IsCreatedFilter = () => (object: object, property: string) => {
   Transform(({ value }) =>
@@ -50,11 +52,21 @@ const IsCreatedFilter = () => (object: object, property: string) => {
       ? Object.fromEntries(Object.entries(value).map(([bound, item]) => [bound, toInteger(item)]))
       : toInteger(value),
   )(object, property);
+  ValidateBy(
+    {
+      name: 'isCreatedInteger',
+      validator: {
+        validate: (value: unknown) => createdNonInteger(value) === undefined,
+        defaultMessage: (args) => `Invalid integer: ${createdNonInteger(args?.value) ?? 'created'} must be a whole number of Unix seconds, of at most 15 digits.`,
+      },
+    },
+    { context: { code: 'parameter_invalid_integer' } },
+  )(object, property);
   ValidateBy({
     name: 'isCreatedFilter',
     validator: {
-      validate: (value: unknown) => createdProblem(value) === undefined,
-      defaultMessage: (args) => createdProblem(args?.value) ?? 'Invalid created.',
+      validate: (value: unknown) => createdShapeProblem(value) === undefined,
+      defaultMessage: (args) => createdShapeProblem(args?.value) ?? 'Invalid created.',
     },
   })(object, property);
 };

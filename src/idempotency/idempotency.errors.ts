@@ -16,11 +16,11 @@ const repeatedKeyError = () =>
  */
 export function keyProblem(req: Request): InvalidRequestError | undefined {
   const key = req.headers['idempotency-key'];
-  if (key === undefined) return undefined;
+  // Node's types allow a list, but only `set-cookie` is ever given as one.
+  if (typeof key !== 'string') return undefined;
   // Node joins a header sent twice into one value (`a, b`), which would make two keys one key.
   if (timesSent(req, 'idempotency-key') > 1) return repeatedKeyError();
-  // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
-  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !IDEMPOTENCY_KEY_PATTERN.test(key as string)) {
+  if (key.length === 0 || key.length > IDEMPOTENCY_KEY_MAX_LENGTH || !IDEMPOTENCY_KEY_PATTERN.test(key)) {
     return new InvalidRequestError(
       `Invalid Idempotency-Key: it must be 1 to ${IDEMPOTENCY_KEY_MAX_LENGTH} printable ASCII characters.`,
       { code: 'idempotency_key_invalid', param: 'Idempotency-Key' },

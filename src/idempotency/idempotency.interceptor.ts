@@ -80,7 +80,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     // not a key sent twice: see `echoedIdempotencyKey`).
     const problem = keyProblem(req);
     if (problem) throw problem;
-    // Node's types allow a list, but only `set-cookie` is ever given as one: this is a string.
+    // `keyProblem` has found the header a string (see there).
     const key = header as string;
     const fingerprint = requestFingerprint(req.method, req.path, req.body as Params);
 

@@ -3,8 +3,8 @@ import { IsEmail, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { RetrieveCustomerDto } from './retrieve-customer.dto';
 import { EmptyToNull, IsText, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToInteger } from '../../common/validation';
+import { RetrieveCustomerDto } from './retrieve-customer.dto';
 
 /** A phone number as people write one: digits and the usual separators. */
 const PHONE = new RegExp(`^[0-9+()\\-. ]{0,${MAX_PHONE_LENGTH}}$`);
