@@ -183,13 +183,7 @@ describe('the server process', () => {
       expect(await answers(pgUrl)).toBe(false);
       expect(first.stdout.join('\n')).toContain(`embedded PostgreSQL on port ${env.EMBEDDED_POSTGRES_PORT} stopped`);
 
-      const second = await startServer(env);
-      try {
-        await expectCustomer(second, customer);
-      } finally {
-        second.proc.kill('SIGINT');
-        expect(await second.exited).toBe(0);
-      }
+      await expectCustomerAfterRestart(env, customer, 'SIGINT');
       expect(await answers(pgUrl)).toBe(false);
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
@@ -212,13 +206,7 @@ describe('the server process', () => {
       const customer = await createCustomer(second, 'after-kill@example.com');
       second.proc.kill('SIGTERM');
       expect(await second.exited).toBe(0);
-      const third = await startServer(env);
-      try {
-        await expectCustomer(third, customer);
-      } finally {
-        third.proc.kill('SIGTERM');
-        expect(await third.exited).toBe(0);
-      }
+      await expectCustomerAfterRestart(env, customer, 'SIGTERM');
       expect(await answers(pgUrl)).toBe(false);
     } finally {
       try {
@@ -256,6 +244,17 @@ describe('the server process', () => {
     const fetched = await fetch(`${server.url}/v1/customers/${customer.id}`, { headers: auth });
     expect(fetched.status).toBe(200);
     expect(await fetched.json()).toEqual(customer);
+  }
+
+  /** Starts a server again, checks that it has the customer, and stops it with `signal`, which it exits 0 on. */
+  async function expectCustomerAfterRestart(env: Record<string, string>, customer: { id: string }, signal: NodeJS.Signals): Promise<void> {
+    const server = await startServer(env);
+    try {
+      await expectCustomer(server, customer);
+    } finally {
+      server.proc.kill(signal);
+      expect(await server.exited).toBe(0);
+    }
   }
 
   /** Starts a server that must take over the PostgreSQL left running, and stop it on SIGTERM. */
