@@ -29,6 +29,7 @@ describe('the server process', () => {
     [{ PORT: 'abc' }, 'PORT must be an integer from 1 to 65535'],
     [{ PORT: '70000' }, 'PORT must be an integer from 1 to 65535'],
     [{ DATABASE_URL: 'mysql://x' }, 'DATABASE_URL must be a postgres:// or postgresql:// URL'],
+    [{ DATABASE_URL: 'postgres://u:p@127.0.0.1:99999/db' }, 'DATABASE_URL is not a URL that pg can read'],
     [{ LOG_LEVEL: 'loud' }, 'LOG_LEVEL must be one of'],
     [{ HOST: '999.1.1.1' }, 'HOST must be an IP address or a host name'],
     [{ HOST: 'http://localhost' }, 'HOST must be an IP address or a host name'],

@@ -1,5 +1,6 @@
 import { applyDecorators } from '@nestjs/common';
 import { plainToInstance, Transform } from 'class-transformer';
+import { parse as parsePgUrl } from 'pg-connection-string';
 import { isFQDN, IsIn, IsInt, isIP, IsOptional, IsString, Matches, Max, Min, ValidateBy, validateSync } from 'class-validator';
 
 /** The log levels a user may set in `LOG_LEVEL`, quietest last. */
@@ -41,6 +42,27 @@ const IsHost = () =>
   });
 
 /**
+ * A URL that pg can read, as it reads it (pg-connection-string, pg's own parser): a port past
+ * 65535 or a broken host is refused here, naming DATABASE_URL, where pg would fail at the first
+ * connection with a bare "Invalid URL".
+ */
+const IsPgUrl = () =>
+  ValidateBy({
+    name: 'isPgUrl',
+    validator: {
+      validate: (value: unknown) => {
+        try {
+          parsePgUrl(String(value));
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      defaultMessage: () => 'DATABASE_URL is not a URL that pg can read: check its host, its port (at most 65535) and its %-escapes',
+    },
+  });
+
+/**
  * Every setting oncepay reads from the environment, with its default. The README's configuration
  * table lists the same names; `validateConfig` refuses a bad value before anything starts.
  */
@@ -53,6 +75,7 @@ export class AppConfig {
 
   /** When unset, oncepay starts its own embedded PostgreSQL with its data in `DATA_DIR`. */
   @IsOptional()
+  @IsPgUrl()
   @Matches(/^postgres(ql)?:\/\/\S+$/, { message: 'DATABASE_URL must be a postgres:// or postgresql:// URL' })
   DATABASE_URL?: string;
 
