@@ -41,24 +41,27 @@ const IsHost = () =>
     },
   });
 
+/** Why pg cannot read this URL with its own parser (pg-connection-string), or undefined. */
+function pgUrlProblem(url: string): string | undefined {
+  try {
+    parsePgUrl(url);
+    return undefined;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /**
- * A URL that pg can read, as it reads it (pg-connection-string, pg's own parser): a port past
- * 65535 or a broken host is refused here, naming DATABASE_URL, where pg would fail at the first
- * connection with a bare "Invalid URL".
+ * A URL that pg can read, as it reads it: a port past 65535, a broken host or an `sslrootcert`
+ * file that is not there is refused here, naming DATABASE_URL and pg's reason, where pg would
+ * fail at the first connection with a bare "Invalid URL".
  */
 const IsPgUrl = () =>
   ValidateBy({
     name: 'isPgUrl',
     validator: {
-      validate: (value: unknown) => {
-        try {
-          parsePgUrl(String(value));
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      defaultMessage: () => 'DATABASE_URL is not a URL that pg can read: check its host, its port (at most 65535) and its %-escapes',
+      validate: (value: unknown) => pgUrlProblem(String(value)) === undefined,
+      defaultMessage: (args) => `DATABASE_URL cannot be read by pg: ${pgUrlProblem(String(args?.value))}`,
     },
   });
 

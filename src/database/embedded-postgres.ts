@@ -105,10 +105,17 @@ const BUILDING_PREFIX = 'pg.initialising-';
  * which a later start removes; written in place, it left a `databaseDir` half written, which no
  * later start could use or initialise again. Each process writes a folder of its own, so that two
  * first starts at once do not write into one: the first to finish renames its folder, and the
- * other finds `databaseDir` whole, drops its own and goes on with that one. An empty `databaseDir`
- * is replaced by the rename; one holding files but no cluster is not oncepay's to delete.
+ * other finds `databaseDir` whole, drops its own and goes on with that one. One holding files but
+ * no cluster is not oncepay's to delete, and is refused.
  */
 async function initialiseAtomically(databaseDir: string, initialise: (dir: string) => Promise<void>): Promise<void> {
+  const notACluster = () => new Error(`${databaseDir} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, or delete it, and start again`);
+  // A `databaseDir` there already may be a link or a mount made for the data, which a rename
+  // cannot replace (ENOTDIR, EBUSY): initdb fills it in place, as before, if it is empty.
+  if (existsSync(databaseDir)) {
+    if (readdirSync(databaseDir).length > 0) throw notACluster();
+    return initialise(databaseDir);
+  }
   const parent = dirname(databaseDir);
   // Folders left by processes killed while they wrote them; one whose process runs is its own.
   for (const entry of existsSync(parent) ? readdirSync(parent) : []) {
@@ -126,7 +133,7 @@ async function initialiseAtomically(databaseDir: string, initialise: (dir: strin
     if (code !== 'ENOTEMPTY' && code !== 'EEXIST') throw error;
     // Another first start on the same data finished first: its cluster is the one to use.
     if (existsSync(resolve(databaseDir, 'PG_VERSION'))) return;
-    throw new Error(`${databaseDir} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, or delete it, and start again`);
+    throw notACluster();
   }
 }
 
