@@ -97,19 +97,9 @@ describe('the server process with its embedded PostgreSQL', () => {
   });
 
   it('stops with a one-line message when its embedded PostgreSQL cannot start on the data it has', async () => {
-    const { dataDir, env } = await embeddedSetup();
-    try {
-      // A data folder no PostgreSQL can run: its version file names none.
-      mkdirSync(join(dataDir, 'pg'));
-      writeFileSync(join(dataDir, 'pg', 'PG_VERSION'), '1\n');
-      const { code, stderr } = await runServerToExit(env);
-      expect(code).toBe(1);
-      expect(stderr.trim().split('\n')).toEqual([
-        `oncepay: could not start: embedded PostgreSQL did not start on port ${env.EMBEDDED_POSTGRES_PORT} (is the port taken, or ${join(dataDir, 'pg')} damaged?)`,
-      ]);
-    } finally {
-      rmSync(dataDir, { recursive: true, force: true });
-    }
+    // A data folder no PostgreSQL can run: its version file names none.
+    const { pg, port, lines } = await startOnPgHolding('PG_VERSION', '1\n');
+    expect(lines).toEqual([`oncepay: could not start: embedded PostgreSQL did not start on port ${port} (is the port taken, or ${pg} damaged?)`]);
   });
 
   it('creates its data in a pg that is there already, empty, such as a link to a folder made for it', async () => {
@@ -131,20 +121,25 @@ describe('the server process with its embedded PostgreSQL', () => {
   });
 
   it('refuses a pg holding files but no cluster, with a one-line message, and leaves the files alone', async () => {
+    const { pg, lines, left } = await startOnPgHolding('notes.txt', 'mine\n');
+    expect(lines).toEqual([`oncepay: could not start: ${pg} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, or delete it, and start again`]);
+    expect(left).toEqual(['notes.txt']);
+  });
+
+  /** Starts a server whose data folder's `pg` holds one file, which must stop it: what it printed, and what `pg` held after. */
+  async function startOnPgHolding(file: string, text: string) {
     const { dataDir, env } = await embeddedSetup();
     try {
-      mkdirSync(join(dataDir, 'pg'));
-      writeFileSync(join(dataDir, 'pg', 'notes.txt'), 'mine\n');
+      const pg = join(dataDir, 'pg');
+      mkdirSync(pg);
+      writeFileSync(join(pg, file), text);
       const { code, stderr } = await runServerToExit(env);
       expect(code).toBe(1);
-      expect(stderr.trim().split('\n')).toEqual([
-        `oncepay: could not start: ${join(dataDir, 'pg')} holds files but no PostgreSQL cluster (no PG_VERSION): move it away, or delete it, and start again`,
-      ]);
-      expect(readdirSync(join(dataDir, 'pg'))).toEqual(['notes.txt']);
+      return { pg, port: env.EMBEDDED_POSTGRES_PORT, lines: stderr.trim().split('\n'), left: readdirSync(pg) };
     } finally {
       rmSync(dataDir, { recursive: true, force: true });
     }
-  });
+  }
 
   /** A data folder of its own, with free ports for the server and its embedded PostgreSQL. */
   async function embeddedSetup() {
