@@ -40,7 +40,7 @@ export interface Database {
  * for that server to answer: its own start, after its initdb, takes a few seconds.
  */
 const RACE_WAIT_MS = 30_000;
-/** How often it looks. */
+/** How often it looks whether that server answers. */
 const RACE_POLL_MS = 100;
 
 /** Whether a server answers at `url` within `ms`. */
@@ -64,10 +64,21 @@ async function withServer(serverUrl: string, work: (client: Client) => Promise<v
   }
 }
 
+/** SQLSTATEs of a CREATE DATABASE that lost to another one creating the same database. */
+const DATABASE_CREATED_MEANWHILE = new Set(['42P04', '23505']);
+
+/**
+ * Creates oncepay's database unless it is there. Two processes sharing a new server may both
+ * find it missing; the one whose CREATE loses (`duplicate_database`, or the catalog's unique
+ * index when the two overlap) finds it made, which is all it wanted.
+ */
 async function createDatabaseIfMissing(client: Client, name: string): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
+  if (rowCount !== 0) return;
   // CREATE DATABASE takes no parameters; `name` is one of our constants, never user input.
-  if (rowCount === 0) await client.query(`CREATE DATABASE "${name}"`);
+  await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
+    if (!DATABASE_CREATED_MEANWHILE.has(error.code ?? '')) throw error;
+  });
 }
 
 /**
@@ -195,10 +206,14 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     if (missing) throw missing;
     // Two processes started on the same data at once: PostgreSQL's lock on its data folder lets
     // one server run, and this one exited. The other's is shared once it answers, and left to it,
-    // as it will be the owner (it may not have said so in the owner file yet).
+    // as it will be the owner (it may not have said so in the owner file yet, nor created
+    // oncepay's database, which this process then does: see `createDatabaseIfMissing`).
     const holder = pidIn(resolve(databaseDir, 'postmaster.pid'));
     if (holder !== undefined && isRunning(holder) && (await answersWithin(serverUrl, RACE_WAIT_MS))) {
-      await withServer(serverUrl, (client) => checkDataDirectory(client, databaseDir, port));
+      await withServer(serverUrl, async (client) => {
+        await checkDataDirectory(client, databaseDir, port);
+        await createDatabaseIfMissing(client, EMBEDDED_DATABASE);
+      });
       log(`embedded PostgreSQL started on port ${port} by another process at the same moment; sharing it`);
       return { url, stop: async () => undefined };
     }
