@@ -32,6 +32,12 @@ if (!/^\d{4}-\d{2}-\d{2}$/.test(date)) throw new Error(`--date must be YYYY-MM-D
 const crashAfter = args['crash-after'] === undefined ? Infinity : Number(args['crash-after']);
 if (!(crashAfter >= 1)) throw new Error(`--crash-after must be a positive number, not ${args['crash-after']}`);
 
+// A reader who has not started oncepay yet gets one line saying so, not fetch's stack trace.
+await fetch(new URL('/health', BASE_URL)).catch(() => {
+  console.error(`no oncepay answers at ${BASE_URL}: start one with npm start in another terminal`);
+  process.exit(1);
+});
+
 async function call(method, path, { form, idempotencyKey } = {}) {
   const headers = { Authorization: `Bearer ${KEY}` };
   if (idempotencyKey) headers['Idempotency-Key'] = idempotencyKey;

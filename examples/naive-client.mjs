@@ -26,6 +26,12 @@ async function call(method, path, form) {
   return body;
 }
 
+// A reader who has not started oncepay yet gets one line saying so, not fetch's stack trace.
+await fetch(new URL('/health', BASE_URL)).catch(() => {
+  console.error(`no oncepay answers at ${BASE_URL}: start one with npm start in another terminal`);
+  process.exit(1);
+});
+
 await call('DELETE', '/_sandbox/data');
 console.log('reset the sandbox account');
 

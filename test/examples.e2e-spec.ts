@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Client } from 'pg';
 import { accountIdForKey } from '../src/common/ids';
 import { testDatabaseUrl } from './database';
-import { ServerProcess, startServer } from './server-process';
+import { freePort, ServerProcess, startServer } from './server-process';
 
 /**
  * The programs in `examples/` run as a reader would run them — `node examples/<name>.mjs` against
@@ -31,9 +31,9 @@ describe('the examples', () => {
   let server: ServerProcess;
   let db: Client;
 
-  /** Runs `node examples/<file> <args>` against the server with this key, to its end. */
-  function runExample(file: string, key: string, args: string[] = []): Promise<Run> {
-    const env = { ...process.env, ONCEPAY_URL: server.url, ONCEPAY_KEY: key };
+  /** Runs `node examples/<file> <args>` against the server (or `url`) with this key, to its end. */
+  function runExample(file: string, key: string, args: string[] = [], url = server.url): Promise<Run> {
+    const env = { ...process.env, ONCEPAY_URL: url, ONCEPAY_KEY: key };
     const child = spawn(process.execPath, [resolve(EXAMPLES_DIR, file), ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';
     let stderr = '';
@@ -66,6 +66,13 @@ describe('the examples', () => {
     server?.proc.kill('SIGTERM');
     await server?.exited;
     await db?.end();
+  });
+
+  it.each(['sdk-retry.mjs', 'late-fees.mjs', 'naive-client.mjs'])('%s: says in one line that no oncepay answers, when none does, and exits 1', async (file) => {
+    const nowhere = `http://127.0.0.1:${await freePort()}`;
+    const run = await runExample(file, KEYS.sdkRetry, [], nowhere);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim().split('\n')).toEqual([expect.stringMatching(new RegExp(`^no oncepay answers at ${nowhere}/?: start one with npm start`))]);
   });
 
   it('sdk-retry: the SDK retries a dropped charge with its key, and one charge exists', async () => {
