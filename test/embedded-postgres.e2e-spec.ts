@@ -2,26 +2,12 @@ import { spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Client } from 'pg';
-import { isRunning } from '../src/database/running-postgres';
+import { answers, isRunning } from '../src/database/running-postgres';
 import { freePort, killGroup, MAIN, runServerToExit, ServerProcess, startServer } from './server-process';
 import { waitFor } from './wait-for';
 
 const KEY = 'sk_test_server_process_embedded';
 const auth = { Authorization: `Bearer ${KEY}` };
-
-/** Whether a PostgreSQL answers at `url` now. */
-async function answers(url: string): Promise<boolean> {
-  const client = new Client({ connectionString: url, connectionTimeoutMillis: 1_000 });
-  client.on('error', () => undefined);
-  try {
-    await client.connect();
-    await client.end();
-    return true;
-  } catch {
-    return false;
-  }
-}
 
 /**
  * The server process with its embedded PostgreSQL (no DATABASE_URL), each test with a data folder

@@ -112,9 +112,10 @@ export function withResponseSchemas(document: OpenAPIObject): OpenAPIObject {
   const refOf = (value: Record<string, unknown>) =>
     value.object === 'customer' ? schemaRef(value.deleted === true ? 'DeletedCustomer' : 'Customer').$ref : undefined;
   const described = (samples: object[]): SchemaObject => ({ ...schemaOf(samples, refOf), example: samples[0] });
+  const customers = sampleCustomers();
   const schemas: Record<ResponseSchema, SchemaObject> = {
     // The last sample has every list that `expand` adds, which the others lack.
-    Customer: described([...sampleCustomers().map((customer) => customerView(customer)), customerView(sampleCustomers()[0], CUSTOMER_EXPANDABLE)]),
+    Customer: described([...customers.map((customer) => customerView(customer)), customerView(customers[0], CUSTOMER_EXPANDABLE)]),
     DeletedCustomer: described([deletedCustomerView('cus_1a2b3c')]),
     Charge: described(sampleChargeViews()),
     CustomerList: listSchemaOf(schemaRef('Customer').$ref, '/v1/customers'),

@@ -1,6 +1,6 @@
 import { applyDecorators, ArgumentMetadata, PipeTransform, ValidationError, ValidationPipe } from '@nestjs/common';
 import { Transform } from 'class-transformer';
-import { IsArray, IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
+import { IsArray, IsEmail, IsIn, IsOptional, IsString, ValidateBy } from 'class-validator';
 import { InvalidRequestError, UnknownParameterError } from './errors';
 
 /** Longest free-text field (`description`, …), as Stripe's. */
@@ -36,6 +36,16 @@ export const MaxCharacters = (max: number) =>
       defaultMessage: (args) => `Invalid ${args?.property}: must be at most ${max} characters long.`,
     },
   });
+
+/**
+ * An optional e-mail address (a customer's `email`, a charge's `receipt_email`): sent empty, it is
+ * `null`, which clears it on an update. `applyDecorators` registers in the order given, the
+ * reverse of decorators written one above the other, and `firstFailure` reports the check
+ * registered last: `IsEmail` comes last, so that an address both malformed and too long is
+ * `email_invalid`, as when the checks were written out on each field.
+ */
+export const OptionalEmail = () =>
+  applyDecorators(IsOptional(), EmptyToNull(), MaxCharacters(MAX_EMAIL_LENGTH), IsEmail({}, { message: 'Invalid email address.' }));
 
 /**
  * A text parameter. class-validator's own words for a value of another type ("name must be a

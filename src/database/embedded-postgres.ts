@@ -2,6 +2,7 @@ import { existsSync, readdirSync, realpathSync, renameSync, rmSync, writeFileSyn
 import { dirname, resolve } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { Client } from 'pg';
+import { errorCode, UNIQUE_VIOLATION } from './database-errors';
 import { answers, isRunning, OWNER_FILE, pidIn, stopAdopted } from './running-postgres';
 
 /**
@@ -64,20 +65,22 @@ async function withServer(serverUrl: string, work: (client: Client) => Promise<v
   }
 }
 
-/** SQLSTATEs of a CREATE DATABASE that lost to another one creating the same database. */
-const DATABASE_CREATED_MEANWHILE = new Set(['42P04', '23505']);
+/**
+ * SQLSTATEs of a CREATE DATABASE that lost to another one creating the same database:
+ * `duplicate_database`, or a unique violation on the catalog when the two overlap.
+ */
+const DATABASE_CREATED_MEANWHILE = new Set(['42P04', UNIQUE_VIOLATION]);
 
 /**
  * Creates oncepay's database unless it is there. Two processes sharing a new server may both
- * find it missing; the one whose CREATE loses (`duplicate_database`, or the catalog's unique
- * index when the two overlap) finds it made, which is all it wanted.
+ * find it missing; the one whose CREATE loses finds it made, which is all it wanted.
  */
 async function createDatabaseIfMissing(client: Client, name: string): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
   if (rowCount !== 0) return;
   // CREATE DATABASE takes no parameters; `name` is one of our constants, never user input.
-  await client.query(`CREATE DATABASE "${name}"`).catch((error: { code?: string }) => {
-    if (!DATABASE_CREATED_MEANWHILE.has(error.code ?? '')) throw error;
+  await client.query(`CREATE DATABASE "${name}"`).catch((error: unknown) => {
+    if (!DATABASE_CREATED_MEANWHILE.has(errorCode(error))) throw error;
   });
 }
 
@@ -130,8 +133,9 @@ async function initialiseAtomically(databaseDir: string, initialise: (dir: strin
   const parent = dirname(databaseDir);
   // Folders left by processes killed while they wrote them; one whose process runs is its own.
   for (const entry of existsSync(parent) ? readdirSync(parent) : []) {
+    if (!entry.startsWith(BUILDING_PREFIX)) continue;
     const writer = Number(entry.slice(BUILDING_PREFIX.length));
-    if (entry.startsWith(BUILDING_PREFIX) && !isRunning(writer)) rmSync(resolve(parent, entry), { recursive: true, force: true });
+    if (!isRunning(writer)) rmSync(resolve(parent, entry), { recursive: true, force: true });
   }
   const building = resolve(parent, `${BUILDING_PREFIX}${process.pid}`);
   rmSync(building, { recursive: true, force: true });
@@ -163,15 +167,20 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
   const ownerFile = resolve(dataDir, OWNER_FILE);
   /** Said once this process has stopped the server it answers for, started or adopted. */
   const stopped = () => log(`embedded PostgreSQL on port ${port} stopped`);
-  if (await answers(serverUrl)) {
-    await withServer(serverUrl, async (client) => {
+  /** Makes ready a server that another process started: ours only if its data is, with our database. */
+  const joinRunning = () =>
+    withServer(serverUrl, async (client) => {
       await checkDataDirectory(client, databaseDir, port);
       await createDatabaseIfMissing(client, EMBEDDED_DATABASE);
     });
+  /** A server another process answers for: used, and left to that process when this one stops. */
+  const shared: Database = { url, stop: async () => undefined };
+  if (await answers(serverUrl)) {
+    await joinRunning();
     const owner = pidIn(ownerFile);
     if (owner !== undefined && owner !== process.pid && isRunning(owner)) {
       log(`embedded PostgreSQL already running on port ${port} for process ${owner}; sharing it`);
-      return { url, stop: async () => undefined };
+      return shared;
     }
     writeFileSync(ownerFile, `${process.pid}\n`);
     log(`embedded PostgreSQL left running on port ${port} by a process that has ended; using it, and stopping it on exit`);
@@ -210,12 +219,9 @@ export async function startEmbeddedPostgres(dataDir: string, port: number, log: 
     // oncepay's database, which this process then does: see `createDatabaseIfMissing`).
     const holder = pidIn(resolve(databaseDir, 'postmaster.pid'));
     if (holder !== undefined && isRunning(holder) && (await answersWithin(serverUrl, RACE_WAIT_MS))) {
-      await withServer(serverUrl, async (client) => {
-        await checkDataDirectory(client, databaseDir, port);
-        await createDatabaseIfMissing(client, EMBEDDED_DATABASE);
-      });
+      await joinRunning();
       log(`embedded PostgreSQL started on port ${port} by another process at the same moment; sharing it`);
-      return { url, stop: async () => undefined };
+      return shared;
     }
     throw new Error(`embedded PostgreSQL did not start on port ${port} (is the port taken, or ${databaseDir} damaged?)`);
   }

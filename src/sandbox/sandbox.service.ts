@@ -77,6 +77,8 @@ export class SandboxService {
    * `spent` and `counted` act on `target`'s row under disjoint conditions: exactly one of them does.
    */
   async fire(account: string, method: string, path: string): Promise<AppliedFault | undefined> {
+    // The statement's outer part is a SELECT, so TypeORM's postgres driver answers its rows alone
+    // (a bare UPDATE … RETURNING would come as [rows, affected count]).
     const rows: { fault: FaultName; delay_ms: number }[] = await this.txHost.tx.query(
       `WITH target AS (
          SELECT id, remaining FROM sandbox_faults

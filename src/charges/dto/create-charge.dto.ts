@@ -1,11 +1,11 @@
 import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsBoolean, IsDefined, IsEmail, IsIn, IsInt, IsOptional, Max } from 'class-validator';
+import { IsBoolean, IsDefined, IsIn, IsInt, IsOptional, Max } from 'class-validator';
 import { ApiExpandProperty, ApiMetadataProperty } from '../../common/api-docs';
 import { MAX_ID_LENGTH } from '../../common/ids';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, Expandable, IsText, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToBoolean, ToInteger } from '../../common/validation';
+import { EmptyToNull, Expandable, IsText, MAX_EMAIL_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, OptionalEmail, ToBoolean, ToInteger } from '../../common/validation';
 import { CHARGE_EXPANDABLE } from '../charge.view';
 import { CURRENCY_MINIMUMS, MAX_AMOUNT } from '../test-sources';
 
@@ -18,13 +18,7 @@ export const LOWEST_MINIMUM = Math.min(...CURRENCY_MINIMUMS.values());
  * for none (an update or a capture sent it empty clears it).
  */
 export const ReceiptEmail = () =>
-  applyDecorators(
-    ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH }),
-    IsOptional(),
-    EmptyToNull(),
-    IsEmail({}, { message: 'Invalid email address.' }),
-    MaxCharacters(MAX_EMAIL_LENGTH),
-  );
+  applyDecorators(ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH }), OptionalEmail());
 
 /**
  * The parameters of `POST /v1/charges`. The per-currency minimum amount and the rule "a source

@@ -1,9 +1,9 @@
 import { ApiPropertyOptional } from '@nestjs/swagger';
-import { IsEmail, IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
+import { IsInt, IsOptional, Matches, Max, Min } from 'class-validator';
 import { ApiMetadataProperty } from '../../common/api-docs';
 import { IsMetadata } from '../../common/metadata';
 import type { Param } from '../../common/params';
-import { EmptyToNull, IsText, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, ToInteger } from '../../common/validation';
+import { EmptyToNull, IsText, MAX_EMAIL_LENGTH, MAX_NAME_LENGTH, MAX_PHONE_LENGTH, MAX_TEXT_LENGTH, MaxCharacters, OptionalEmail, ToInteger } from '../../common/validation';
 import { RetrieveCustomerDto } from './retrieve-customer.dto';
 
 /** A phone number as people write one: digits and the usual separators. */
@@ -19,10 +19,7 @@ const MAX_BALANCE = 2_147_483_647;
  */
 export class CreateCustomerDto extends RetrieveCustomerDto {
   @ApiPropertyOptional({ type: String, format: 'email', nullable: true, maxLength: MAX_EMAIL_LENGTH, example: 'jenny@example.com' })
-  @IsOptional()
-  @EmptyToNull()
-  @IsEmail({}, { message: 'Invalid email address.' })
-  @MaxCharacters(MAX_EMAIL_LENGTH)
+  @OptionalEmail()
   email?: string | null;
 
   @ApiPropertyOptional({ type: String, nullable: true, maxLength: MAX_NAME_LENGTH })
